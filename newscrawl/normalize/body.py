@@ -1,0 +1,273 @@
+"""From a body's HTML to clean paragraphs, with the newsroom markers split out as fields.
+
+Works on an HTML fragment with lxml (no Scrapy imports). Order matters:
+1. drop elements that are never story text (scripts, ads, "Baca juga" boxes, figures, the
+   site's own insert classes);
+2. turn the rest into paragraphs (block elements and <br> break paragraphs);
+3. drop boilerplate paragraphs ("ADVERTISEMENT", "[Gambas:…]", "Simak Video …"), and cut the
+   body at page furniture that follows the story ("Next Article", "Tags");
+4. take the closing editor code "(fab/fab)" off the end and the dateline
+   ("Jakarta, CNBC Indonesia -") off the start, returning both as fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import lxml.html
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from newscrawl.normalize.bylines import EDITOR_CODE
+from newscrawl.normalize.text import clean_text
+
+# Elements that are never story text, on any site.
+COMMON_DROP = (
+    "script", "style", "noscript", "iframe", "ins", "svg", "button", "form", "figure",
+    "figcaption", "video", "audio", "template",
+    "table.linksisip", "div.lihatjg", "div.noncontent", "table.pic_artikel_sisip_table",
+    "[class^='sisip_']", "[class*=' sisip_']", "[class^='link_sisip']",
+    "[class*='baca-juga']", "[class*='bacajuga']", "[class^='ads']", "[class*=' ads']",
+    "[class*='ads-slot']", "[class^='inject-']", "[class*=' inject-']", "div.paradetail",
+    "[class*='detail__body-tag']", "[class*='related']", "[id^='div-gpt-ad']", "div.aevp", "[class*='pip-vid']",
+)
+
+# Whole paragraphs that are furniture, not story (matched on the cleaned paragraph text).
+COMMON_BOILERPLATE = (
+    r"ADVERTISEMENT",
+    r"Advertisement",
+    r"SCROLL TO (?:CONTINUE WITH|RESUME) CONTENT",
+    r"Scroll (?:ke bawah )?untuk melanjutkan membaca",
+    r"\[Gambas:[^\]]*\]",
+    r"(?:Simak|Tonton|Saksikan)(?: juga)?(?: Video|:)?\s*[\"“:].*",
+    r"(?:Simak|Tonton|Saksikan) (?:juga )?Video\b.*",
+    r"(?:Baca|BACA) (?:[Jj]uga|JUGA)\s*:?.*",
+    r"(?:Lihat|LIHAT) (?:[Jj]uga|JUGA)\s*:.*",
+    r"Simak berita selengkapnya di halaman selanjutnya\.?",
+    r"Halaman (?:selanjutnya|berikutnya)\b.*",
+    r"Artikel ini telah (?:naik|tayang) di .*",
+    r"Baca selengkapnya di sini\.?",
+    r"(?:Bagikan|Share)\s*:?",
+    r"URL telah tercopy",
+    r"Add as a preferred source on Google",
+)
+# Furniture that ends the story: everything from here on is dropped.
+COMMON_STOP = (
+    r"Next Article\b.*",
+    r"Tags?\s*:?",
+    r"Related Articles?\b.*",
+    r"Berita Terkait\b.*",
+    r"Most Popular\b.*",
+    r"Recommendation\b.*",
+)
+# Placeholders that sit inside a paragraph.
+_INLINE_JUNK = re.compile(r"\[Gambas:[^\]]*\]|SCROLL TO (?:CONTINUE WITH|RESUME) CONTENT")
+
+_BLOCK_TAGS = frozenset(
+    "p div section article h1 h2 h3 h4 h5 h6 ul ol li blockquote table tbody tr td th pre "
+    "header footer aside center dl dt dd hr".split()
+)
+
+_DASH = r"(?:-{1,2}|–|—)"
+_PLACE = r"[A-Z][A-Za-z.'’]*(?:\s+[A-Z][A-Za-z.'’]*){0,3}"
+
+
+def _compile_all(patterns: Iterable[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
+
+
+@dataclass(frozen=True)
+class BodyRules:
+    """What a site adds to the shared clean-up. Patterns are regex sources, matched whole."""
+
+    drop: Sequence[str] = ()
+    boilerplate: Sequence[str] = ()
+    stop: Sequence[str] = ()
+    # Outlet names printed in the dateline: "Jakarta, CNBC Indonesia -", "JAKARTA, KOMPAS.com -".
+    dateline_outlets: Sequence[str] = ()
+    # Lead words with no place: "KOMPAS.com -", "Suara.com -".
+    lead_markers: Sequence[str] = ()
+    # Rights notices to lift out of the body ("Dilarang keras mengambil konten …").
+    rights_notices: Sequence[str] = ()
+    editor_code: re.Pattern[str] = EDITOR_CODE
+
+    def compiled(self) -> _CompiledRules:
+        return _compile_rules(self)
+
+
+@dataclass
+class _CompiledRules:
+    drop: list[CSSSelector]
+    boilerplate: re.Pattern[str]
+    stop: re.Pattern[str]
+    dateline: re.Pattern[str]
+    rights: re.Pattern[str] | None
+    editor_code: re.Pattern[str]
+
+
+_RULES_CACHE: dict[int, _CompiledRules] = {}
+
+
+def _compile_rules(rules: BodyRules) -> _CompiledRules:
+    key = id(rules)
+    cached = _RULES_CACHE.get(key)
+    if cached is None:
+        outlets = "|".join(re.escape(o) for o in rules.dateline_outlets)
+        leads = "|".join(re.escape(m) for m in rules.lead_markers)
+        with_outlet = rf"(?:(?P<place>{_PLACE})\s*,\s*)?(?:{outlets})\s*(?:\(\w+\))?" if outlets else ""
+        wire = rf"(?P<place2>{_PLACE})\s*\((?:ANTARA|Antara|ANTARA News)\)"
+        plain = rf"(?P<place3>{_PLACE})"
+        lead = rf"(?:{leads})" if leads else ""
+        alternatives = "|".join(p for p in (with_outlet, wire, lead, plain) if p)
+        dateline = re.compile(rf"^(?:{alternatives})\s*{_DASH}(?:\s+|$)")
+        cached = _CompiledRules(
+            drop=[CSSSelector(s) for s in (*COMMON_DROP, *rules.drop)],
+            boilerplate=re.compile(
+                rf"^(?:{_compile_all((*COMMON_BOILERPLATE, *rules.boilerplate)).pattern})$"
+            ),
+            stop=re.compile(rf"^(?:{_compile_all((*COMMON_STOP, *rules.stop)).pattern})$"),
+            dateline=dateline,
+            rights=_compile_all(rules.rights_notices) if rules.rights_notices else None,
+            editor_code=rules.editor_code,
+        )
+        _RULES_CACHE[key] = cached
+    return cached
+
+
+@dataclass
+class BodyParts:
+    paragraphs: list[str] = field(default_factory=list)
+    dateline: str | None = None
+    editor_codes: list[str] = field(default_factory=list)
+    rights_notice: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def html_paragraphs(root: etree._Element) -> list[str]:
+    """Paragraph texts of an element: block elements and <br> end a paragraph."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        text = clean_text("".join(current))
+        if text:
+            paragraphs.append(text)
+        current.clear()
+
+    def walk(element: etree._Element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        block = tag in _BLOCK_TAGS
+        if tag == "br":
+            flush()
+        elif block:
+            flush()
+        if element.text and tag:
+            current.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if block:
+            flush()
+
+    walk(root)
+    flush()
+    return paragraphs
+
+
+def _drop_elements(root: etree._Element, selectors: list[CSSSelector]) -> None:
+    for comment in root.xpath("//comment()"):
+        _remove_keep_tail(comment)
+    for selector in selectors:
+        for element in selector(root):
+            _remove_keep_tail(element)
+
+
+def _remove_keep_tail(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _title_place(place: str) -> str:
+    return place.title() if place.isupper() else place
+
+
+def clean_body(html: str | etree._Element | None, rules: BodyRules = BodyRules()) -> BodyParts:
+    """Clean a body fragment into paragraphs plus dateline, editor codes and rights notice."""
+    parts = BodyParts()
+    if html is None or (isinstance(html, str) and not html.strip()):
+        return parts
+    if isinstance(html, str):
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    else:
+        root = html
+    compiled = rules.compiled()
+    _drop_elements(root, compiled.drop)
+
+    paragraphs: list[str] = []
+    for paragraph in html_paragraphs(root):
+        if compiled.stop.match(paragraph):
+            # Keep a code printed on the same line as the furniture ("(fab/fab) Next Article").
+            break
+        code_then_stop = re.match(r"^(\([^)]*\))\s+(.*)$", paragraph)
+        if code_then_stop and compiled.stop.match(code_then_stop.group(2)):
+            paragraphs.append(code_then_stop.group(1))
+            break
+        if compiled.rights and compiled.rights.search(paragraph):
+            parts.rights_notice = paragraph
+            continue
+        if compiled.boilerplate.match(paragraph):
+            continue
+        paragraph = clean_text(_INLINE_JUNK.sub(" ", paragraph))
+        if paragraph:
+            paragraphs.append(paragraph)
+
+    # The editor code closes the story, alone or at the end of the last paragraph.
+    while paragraphs:
+        rest, codes = _strip_code(paragraphs[-1], compiled.editor_code)
+        if not codes:
+            break
+        parts.editor_codes = codes + parts.editor_codes
+        if rest:
+            paragraphs[-1] = rest
+            break
+        paragraphs.pop()
+
+    if paragraphs:
+        match = compiled.dateline.match(paragraphs[0])
+        if match:
+            place = match.groupdict().get("place") or match.groupdict().get("place2")
+            place = place or match.groupdict().get("place3")
+            parts.dateline = _title_place(place) if place else None
+            rest = paragraphs[0][match.end() :].strip()
+            if rest:
+                paragraphs[0] = rest
+            else:
+                paragraphs.pop(0)
+    parts.paragraphs = paragraphs
+    return parts
+
+
+def _strip_code(paragraph: str, pattern: re.Pattern[str]) -> tuple[str, list[str]]:
+    match = pattern.search(paragraph)
+    if not match:
+        return paragraph, []
+    rest = paragraph[: match.start()].rstrip()
+    # A parenthesis that closes a sentence is not a code: "(AP)" inside text is kept unless
+    # it stands alone or after the final full stop.
+    if rest and not re.search(r"[.!?\"”’)]$", rest):
+        return paragraph, []
+    return rest, [c.strip() for c in match.group(1).split("/")]

@@ -1,0 +1,92 @@
+"""People on the page: author bylines, editor credits and the closing editor codes.
+
+No Scrapy imports: every function takes and returns plain strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newscrawl.normalize.text import clean_text, unique
+
+# Outlet names that share a byline with the writer ("Intan Rakhmayanti, CNBC Indonesia",
+# "Fino Yurio Kristo - detikInet", "Name | CNN Indonesia"). Matched against a whole part.
+OUTLET_NAMES = re.compile(
+    r"^(?:detik\w*|cnbc\s*indonesia|cnn\s*indonesia|kompas(?:\.com|\s*tekno)?|liputan6(?:\.com)?|"
+    r"tempo(?:\.co)?|kumparan\w*|okezone(?:\.com)?|sindonews(?:\.com)?|tribun\w*(?:\.com)?|"
+    r"antara(?:news)?|suara(?:\.com)?|bisnis(?:\.com)?|idn\s*times|viva(?:\.co\.id)?|"
+    r"tim\s*redaksi|redaksi|kompas\s*cyber\s*media|admin|unknown)$",
+    re.IGNORECASE,
+)
+_ROLE_PREFIX = re.compile(
+    r"^(?:penulis|oleh|reporter|pewarta|wartawan|jurnalis|by|written by|laporan)\s*:?\s+", re.I
+)
+_SEPARATORS = re.compile(r"\s*(?:,|;|&|\||\s-\s?|\s?-\s|\s+dan\s+|\s+and\s+)\s*")
+
+# "Penulis: X | Editor: Y", Antara's "Pewarta: X Editor: Y Copyright © ANTARA 2026" (the name
+# is sometimes glued to the next role: "SavitriEditor:").
+_CREDIT_ROLES = {
+    "penulis": "authors",
+    "pewarta": "authors",
+    "reporter": "authors",
+    "wartawan": "authors",
+    "oleh": "authors",
+    "kontributor": "authors",
+    "editor": "editors",
+    "penyunting": "editors",
+    "redaktur": "editors",
+    "fotografer": "photographers",
+    "pewarta foto": "photographers",
+}
+_CREDIT_LABEL = re.compile(
+    r"(Pewarta Foto|Penulis|Pewarta|Reporter|Wartawan|Oleh|Kontributor|Editor|Penyunting|Redaktur"
+    r"|Fotografer)\s*:",
+    re.IGNORECASE,
+)
+_CREDIT_TAIL = re.compile(r"\s*(?:Copyright|COPYRIGHT|Hak Cipta|©).*$")
+
+# The closing code: "(fab/fab)", "(fyk/fay)", Okezone's single "(kha)" or "(SIS)".
+EDITOR_CODE = re.compile(r"\(\s*([A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5}){0,3})\s*\)\s*$")
+
+
+def split_names(text: str | None) -> list[str]:
+    """Writer names from a byline, outlet names and role prefixes removed, in printed order."""
+    text = clean_text(text)
+    if not text:
+        return []
+    text = _ROLE_PREFIX.sub("", text)
+    names: list[str] = []
+    for part in _SEPARATORS.split(text):
+        part = _ROLE_PREFIX.sub("", part.strip(" .:-–—|"))
+        if not part or OUTLET_NAMES.match(part) or not re.search(r"[A-Za-z]", part):
+            continue
+        names.append(part)
+    return unique(names)
+
+
+def parse_credits(text: str | None) -> dict[str, list[str]]:
+    """Split a credit line into roles: {'authors': [...], 'editors': [...], ...}."""
+    text = _CREDIT_TAIL.sub("", clean_text(text))
+    result: dict[str, list[str]] = {}
+    labels = list(_CREDIT_LABEL.finditer(text))
+    for index, label in enumerate(labels):
+        end = labels[index + 1].start() if index + 1 < len(labels) else len(text)
+        role = _CREDIT_ROLES[label.group(1).lower()]
+        result.setdefault(role, []).extend(split_names(text[label.end() : end]))
+    return {role: unique(names) for role, names in result.items()}
+
+
+def parse_editor_codes(text: str | None) -> list[str]:
+    """Initials of a closing code, writer first: "(fyk/fay)" -> ["fyk", "fay"]."""
+    match = EDITOR_CODE.search(clean_text(text))
+    if not match:
+        return []
+    return [code.strip() for code in match.group(1).split("/")]
+
+
+def strip_editor_code(text: str) -> tuple[str, list[str]]:
+    """Remove a closing code from the end of a paragraph: (rest, codes)."""
+    match = EDITOR_CODE.search(text)
+    if not match:
+        return text, []
+    return text[: match.start()].rstrip(), [c.strip() for c in match.group(1).split("/")]

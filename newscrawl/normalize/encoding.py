@@ -1,0 +1,46 @@
+"""Mojibake detection: text that was decoded with the wrong codec somewhere upstream.
+
+The crawler itself decodes each page by its declared encoding; this catches pages whose
+own text already carries mojibake (the seed article's copy had GBK bytes read as Latin-1:
+"²©²ÊÍøÕ¾"). Such text is flagged in `quality_flags`, never silently kept as clean.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Runs of Latin-1 supplement symbols/letters are rare in Indonesian prose; names such as
+# "José" contain one such letter, not three in a row.
+_LATIN1_RUN = re.compile(r"[\u00a1-\u00ff]{3,}")
+# UTF-8 read as Latin-1/cp1252: "Ã©", "â€™", "Â ".
+_UTF8_AS_LATIN1 = re.compile(r"(?:Ã[\u0080-\u00bf]|â€[\u0080-\u00bf\u2018-\u201e\u2122]|Â[\u00a0-\u00bf])")
+_REPAIR_CODECS = ("utf-8", "gbk", "big5", "shift_jis")
+
+
+def _repairs(fragment: str) -> bool:
+    """True when the fragment's Latin-1 bytes decode cleanly as another common codec."""
+    try:
+        raw = fragment.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    for codec in _REPAIR_CODECS:
+        try:
+            repaired = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if repaired != fragment and len(repaired) < len(fragment):
+            return True
+    return False
+
+
+def find_mojibake(text: str | None) -> list[str]:
+    """The suspicious fragments of `text`, in order (empty when the text looks clean)."""
+    if not text:
+        return []
+    found = [m.group(0) for m in _UTF8_AS_LATIN1.finditer(text)]
+    found += [m.group(0) for m in _LATIN1_RUN.finditer(text) if _repairs(m.group(0))]
+    return found
+
+
+def has_mojibake(text: str | None) -> bool:
+    return bool(find_mojibake(text))

@@ -1,0 +1,125 @@
+"""JSON-LD on article pages: find the article object and read its fields. No Scrapy imports.
+
+Sites wrap the object differently: a bare object, a list (Liputan6), an `@graph` (Tribun,
+CNBC), and some put a `WebPage` beside the `NewsArticle` (detik). CMS templates also emit
+invalid JSON (raw newlines in strings, trailing commas), which is repaired where cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+ARTICLE_TYPES = ("NewsArticle", "Article", "ReportageNews", "BlogPosting", "AnalysisNewsArticle")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    repaired = _TRAILING_COMMA.sub(r"\1", _CONTROL.sub(" ", text))
+    try:
+        return json.loads(repaired)
+    except ValueError:
+        return None
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, list):
+        for child in node:
+            yield from _walk(child)
+    elif isinstance(node, dict):
+        yield node
+        if "@graph" in node:
+            yield from _walk(node["@graph"])
+
+
+def _types(obj: dict[str, Any]) -> list[str]:
+    kind = obj.get("@type", [])
+    return [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)]
+
+
+def jsonld_objects(scripts: Iterable[str]) -> list[dict[str, Any]]:
+    """Every JSON object in the page's ld+json scripts, flattened."""
+    objects: list[dict[str, Any]] = []
+    for script in scripts:
+        data = _loads(script.strip())
+        if data is not None:
+            objects.extend(_walk(data))
+    return objects
+
+
+def find_article(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The article object; else a WebPage with a date; else {}."""
+    for obj in objects:
+        if any(t in ARTICLE_TYPES for t in _types(obj)):
+            return obj
+    for obj in objects:
+        if "WebPage" in _types(obj) and obj.get("datePublished"):
+            return obj
+    return {}
+
+
+def breadcrumb_names(objects: list[dict[str, Any]]) -> list[str]:
+    for obj in objects:
+        if "BreadcrumbList" in _types(obj):
+            items = sorted(
+                (i for i in obj.get("itemListElement", []) if isinstance(i, dict)),
+                key=lambda i: int(i.get("position", 0) or 0),
+            )
+            names = []
+            for item in items:
+                inner = item.get("item")
+                name = item.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
+                if isinstance(name, str):
+                    names.append(name)
+            return names
+    return []
+
+
+def text_value(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict):
+        return text_value(value.get("name") or value.get("@value"))
+    if isinstance(value, list) and value:
+        return text_value(value[0])
+    return None
+
+
+def names(value: Any) -> list[str]:
+    """Person names from `author` / `editor` (object, list of objects, or strings)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        name = text_value(item)
+        if name:
+            out.append(name)
+    return out
+
+
+def image_url(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return text_value(value.get("url") or value.get("contentUrl") or value.get("@id"))
+    if isinstance(value, list) and value:
+        return image_url(value[0])
+    return None
+
+
+def keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [k.strip() for k in value.split(",") if k.strip()]
+    if isinstance(value, list):
+        return [k.strip() for k in value if isinstance(k, str) and k.strip()]
+    return []

@@ -1,0 +1,63 @@
+"""Scrapy settings for newscrawl: polite defaults, and the components wired in.
+
+Every NEWSCRAWL_* setting can also be given as an environment variable of the same name, so a
+crontab line or a shell can set them without editing files; `-s NAME=value` still wins.
+"""
+
+import os
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+COMMANDS_MODULE = "newscrawl.commands"
+
+# --- newscrawl's own settings -------------------------------------------------------------
+NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
+# A directory with manifest.jsonl: every request is answered from it (see newscrawl/mirror.py).
+NEWSCRAWL_MIRROR = os.environ.get("NEWSCRAWL_MIRROR") or None
+NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL") or None
+# Articles published within this many hours are fetched again to catch updates (0 = never).
+NEWSCRAWL_REVISIT_HOURS = float(os.environ.get("NEWSCRAWL_REVISIT_HOURS", "0"))
+# Bodies shorter than this many words are flagged as "short_body" (not dropped).
+NEWSCRAWL_MIN_WORDS = 40
+
+# --- politeness ---------------------------------------------------------------------------
+USER_AGENT = (
+    "newscrawl/0.1 (+https://github.com/newscrawl/newscrawl; research crawler of Indonesian tech news)"
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "id-ID,id;q=0.9,en;q=0.6",
+}
+
+# --- components ---------------------------------------------------------------------------
+DOWNLOAD_HANDLERS = {
+    "http": "newscrawl.mirror.MirrorDownloadHandler",
+    "https": "newscrawl.mirror.MirrorDownloadHandler",
+}
+DOWNLOADER_MIDDLEWARES = {
+    # Replaces Scrapy's RetryMiddleware: same retries, plus backoff that honours Retry-After.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.validate.ValidatePipeline": 100,
+    "newscrawl.pipelines.store.JsonlStorePipeline": 800,
+}
+
+LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")
+LOGSTATS_INTERVAL = 60.0
+FEED_EXPORT_ENCODING = "utf-8"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -1,0 +1,603 @@
+"""NewsSpider: everything a news site spider does, so a site file only declares what differs.
+
+A site declares
+- where articles are listed: `listings` (section index pages, `{page}` in the URL), `feeds`
+  (RSS/Atom), `sitemaps` (news sitemaps or sitemap indexes), `date_index` (a page of one day's
+  articles, `{date}` and `{page}` in the URL) for `-a since=… -a until=…` backfills;
+- which URLs are articles: `article_url` (a regex with an `id` group) and `deny`;
+- how its article template reads: one or more `Layout`s (a version, a CSS test that tells the
+  layout apart, and selectors), and the `BodyRules` its bodies need.
+
+Every field is taken in the same order everywhere: the layout's selectors, then JSON-LD, then
+meta tags. A page that matches no layout still yields a record from JSON-LD and meta alone
+(parser "<site>@jsonld"), or is dropped by validation with the missing field as the reason;
+a selector of the wrong layout is never applied.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import scrapy
+from parsel import Selector, SelectorList
+from scrapy.http import Response, TextResponse
+from scrapy.utils.sitemap import Sitemap
+from w3lib.url import canonicalize_url
+
+from newscrawl.items import Article
+from newscrawl.loaders import ArticleLoader
+from newscrawl.normalize.body import BodyParts, BodyRules, clean_body
+from newscrawl.normalize.bylines import parse_credits, split_names
+from newscrawl.normalize.dates import in_offset, parse_date, to_iso
+from newscrawl.normalize.encoding import has_mojibake
+from newscrawl.normalize.images import split_caption_credit
+from newscrawl.normalize.jsonld import (
+    breadcrumb_names,
+    find_article,
+    image_url,
+    jsonld_objects,
+    keywords,
+    names,
+    text_value,
+)
+from newscrawl.normalize.text import clean_text
+from newscrawl.normalize.urls import article_id, canonical_url, record_id
+
+logger = logging.getLogger(__name__)
+
+ARTICLE = "article"
+LISTING = "listing"
+FEED = "feed"
+SITEMAP = "sitemap"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One version of a site's article template. Empty selectors fall back to JSON-LD/meta."""
+
+    version: str
+    detect: str
+    title: str = ""
+    authors: str = ""
+    credits: str = ""
+    date: str = ""
+    body: str = ""
+    image: str = ""
+    caption: str = ""
+    tags: str = ""
+    category: str = ""
+    rules: BodyRules = field(default_factory=BodyRules)
+
+
+@dataclass
+class DateCandidate:
+    source: str
+    value: Any
+
+
+def select(node: Selector | TextResponse, query: str) -> SelectorList:
+    """CSS by default; a query starting with "xpath:" is XPath (for positions such as
+    "the second of these divs", which CSS cannot say across classes)."""
+    if query.startswith("xpath:"):
+        return node.xpath(query[len("xpath:") :])
+    return node.css(query)
+
+
+def _element_texts(selection: SelectorList) -> list[str]:
+    return [clean_text(" ".join(el.css("::text").getall())) for el in selection]
+
+
+def parse_day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise ValueError(f"{name} must be YYYY-MM-DD, got {value!r}") from exc
+
+
+class NewsSpider(scrapy.Spider):
+    outlet: ClassVar[str] = ""
+    section: ClassVar[str] = "tech"
+    timezone: ClassVar[str] = "+07:00"
+    language: ClassVar[str] = "id"
+
+    listings: ClassVar[Sequence[str]] = ()
+    feeds: ClassVar[Sequence[str]] = ()
+    sitemaps: ClassVar[Sequence[str]] = ()
+    sitemap_follow: ClassVar[str] = r""
+    date_index: ClassVar[str | None] = None
+    date_index_format: ClassVar[str] = "%Y-%m-%d"
+    # CSS scope of article links on listing pages (the whole page when empty).
+    listing_links: ClassVar[str] = ""
+
+    # Article pages this parser reads (with an `id` group); `discover` narrows which of them
+    # are followed from listings (detik's parser reads every detik channel, the spider
+    # follows detikInet only).
+    article_url: ClassVar[re.Pattern[str]]
+    discover: ClassVar[re.Pattern[str] | None] = None
+    deny: ClassVar[Sequence[str]] = ()
+    host_aliases: ClassVar[dict[str, str]] = {}
+    keep_params: ClassVar[tuple[str, ...]] = ()
+    # Query added to article requests (e.g. {"page": "all"} for one-page articles).
+    article_query: ClassVar[str] = ""
+
+    layouts: ClassVar[Sequence[Layout]] = ()
+    # Meta tags holding the publish time, in the site's local time unless they say otherwise.
+    date_meta: ClassVar[Sequence[str]] = ()
+    date_priority: ClassVar[Sequence[str]] = ("jsonld", "meta", "text", "url")
+    jsonld_author_role: ClassVar[str] = "authors"
+
+    # Follow page N+1 even when page N does not link it (pagers drawn by JavaScript).
+    blind_pagination: ClassVar[bool] = False
+    default_max_pages: ClassVar[int] = 3
+    date_index_max_pages: ClassVar[int] = 30
+
+    def __init__(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        max_pages: int | str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.since = parse_day(since, "since")
+        self.until = parse_day(until, "until")
+        if self.since and not self.until:
+            self.until = datetime.now(timezone.utc).date()
+        if self.until and not self.since:
+            raise ValueError("until needs since")
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("since must not be after until")
+        self.max_pages = int(max_pages) if max_pages else self.default_max_pages
+        self._deny = [re.compile(p) for p in self.deny]
+        # Links listed in this run; bounded by one run's listing pages.
+        self._listed: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        # Mirror responses are local files: throttling them only slows tests and demos.
+        if settings.get("NEWSCRAWL_MIRROR"):
+            settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+            settings.set("NEWSCRAWL_BACKOFF_BASE", 0, priority="spider")
+
+    # ------------------------------------------------------------------ discovery
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        if not self.since or not self.until:
+            return None
+        offset = _offset(self.timezone)
+        start = datetime.combine(self.since, datetime.min.time(), tzinfo=offset)
+        end = datetime.combine(self.until, datetime.max.time(), tzinfo=offset)
+        return start, end
+
+    def in_window(self, when: datetime | None) -> bool:
+        window = self.window
+        return window is None or when is None or window[0] <= when <= window[1]
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.start_requests_for_sources():
+            yield request
+
+    def start_requests_for_sources(self) -> Iterator[scrapy.Request]:
+        if self.window and self.date_index:
+            day = self.since
+            assert day is not None and self.until is not None
+            while day <= self.until:
+                yield self._date_index_request(day, 1)
+                day += timedelta(days=1)
+        else:
+            for template in self.listings:
+                yield self._listing_request(template, 1)
+        for url in self.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed, meta={"newscrawl_kind": FEED})
+        for url in self.sitemaps:
+            yield scrapy.Request(url, callback=self.parse_sitemap, meta={"newscrawl_kind": SITEMAP})
+
+    def _listing_request(self, template: str, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            template.format(page=page),
+            callback=self.parse_listing,
+            meta={"newscrawl_kind": LISTING, "template": template, "page": page},
+        )
+
+    def _date_index_request(self, day: date, page: int) -> scrapy.Request:
+        assert self.date_index is not None
+        url = self.date_index.format(
+            date=quote(day.strftime(self.date_index_format), safe=""), page=page
+        )
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            meta={"newscrawl_kind": LISTING, "day": day.isoformat(), "page": page},
+        )
+
+    def is_article_url(self, url: str) -> bool:
+        return (
+            bool(self.article_url.search(url))
+            and (self.discover is None or bool(self.discover.search(url)))
+            and not any(d.search(url) for d in self._deny)
+        )
+
+    def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+        # Requesting the canonical form drops tracking parameters before they reach the site
+        # and lets Scrapy's dupefilter see one URL per article.
+        url = self.canonicalize(url)
+        if self.article_query:
+            url += ("&" if "?" in url else "?") + self.article_query
+        return scrapy.Request(
+            url, callback=self.parse_article, meta={"newscrawl_kind": ARTICLE, **meta}
+        )
+
+    def _article_links(self, response: TextResponse) -> list[str]:
+        scope = response.css(self.listing_links) if self.listing_links else response
+        seen: dict[str, None] = {}
+        non_articles = 0
+        for href in scope.css("a::attr(href)").getall():
+            url = response.urljoin(href.strip())
+            if not url.startswith("http"):
+                continue
+            if self.is_article_url(url):
+                seen.setdefault(url, None)
+            elif self.article_url.search(url) or any(d.search(url) for d in self._deny):
+                non_articles += 1
+        if non_articles:
+            self._inc("newscrawl/links/non_article", non_articles)
+        return list(seen)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            return
+        links = [url for url in self._article_links(response) if url not in self._listed]
+        self._listed.update(links)
+        self._inc("newscrawl/links/listed", len(links))
+        for url in links:
+            yield self.article_request(url)
+        page = response.meta.get("page", 1)
+        if not links:
+            # A page with nothing new ends the pagination (past the end, or looping).
+            return
+        if "day" in response.meta and page < self.date_index_max_pages:
+            following = self._date_index_request(date.fromisoformat(response.meta["day"]), page + 1)
+        elif "template" in response.meta and page < self.max_pages:
+            following = self._listing_request(response.meta["template"], page + 1)
+        else:
+            return
+        if self.blind_pagination or self._links_to(response, following.url):
+            yield following
+
+    @staticmethod
+    def _links_to(response: TextResponse, url: str) -> bool:
+        target = canonicalize_url(url)
+        return any(
+            canonicalize_url(response.urljoin(href)) == target
+            for href in response.css("a::attr(href)").getall()
+        )
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            selector = Selector(text=response.text, type="xml")
+        except (ValueError, AttributeError):
+            self._broken_source(response, "unparsable feed")
+            return
+        selector.remove_namespaces()
+        entries = selector.xpath("//item | //entry")
+        if not entries:
+            self._broken_source(response, "feed without items")
+            return
+        for entry in entries:
+            link = entry.xpath("link/text()").get() or entry.xpath("link/@href").get()
+            if not link:
+                continue
+            link = response.urljoin(link.strip())
+            published = entry.xpath("pubDate/text() | published/text() | updated/text()").get()
+            if not self.is_article_url(link):
+                continue
+            when = parse_date(published, default_offset=self.timezone) if published else None
+            if not self.in_window(when):
+                self._inc("newscrawl/skipped/outside_window")
+                continue
+            yield self.article_request(link)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gzip.decompress(body)
+            except OSError:
+                self._broken_source(response, "corrupt gzip sitemap")
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception:  # lxml raises several types on broken XML
+            self._broken_source(response, "unparsable sitemap")
+            return
+        if sitemap.type == "sitemapindex":
+            follow = re.compile(self.sitemap_follow) if self.sitemap_follow else None
+            for entry in sitemap:
+                loc = entry.get("loc", "")
+                if loc and (follow is None or follow.search(loc)):
+                    yield scrapy.Request(
+                        loc, callback=self.parse_sitemap, meta={"newscrawl_kind": SITEMAP}
+                    )
+            return
+        count = 0
+        for entry in sitemap:
+            loc = entry.get("loc", "")
+            count += 1
+            if not self.is_article_url(loc):
+                continue
+            news = entry.get("news") or {}
+            stamp = (news.get("publication_date") if isinstance(news, dict) else None) or entry.get(
+                "lastmod"
+            )
+            when = parse_date(stamp, default_offset=self.timezone) if stamp else None
+            if not self.in_window(when):
+                self._inc("newscrawl/skipped/outside_window")
+                continue
+            yield self.article_request(loc)
+        if not count:
+            self._broken_source(response, "empty sitemap")
+
+    def _broken_source(self, response: Response, reason: str) -> None:
+        self._inc(f"newscrawl/source_errors/{reason.replace(' ', '_')}")
+        logger.warning("%s: %s", reason, response.url)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and crawler.stats is not None:
+            crawler.stats.inc_value(key, count)
+
+    # ------------------------------------------------------------------ article parsing
+    def detect_layout(self, response: TextResponse) -> Layout | None:
+        for layout in self.layouts:
+            if select(response, layout.detect):
+                return layout
+        return None
+
+    def parse_article(self, response: Response) -> Iterator[Article]:
+        if not isinstance(response, TextResponse):
+            self._inc("newscrawl/dropped/not_html")
+            logger.warning("Not an HTML page: %s", response.url)
+            return
+        item = self.extract_article(response)
+        published = item.get("published_at")
+        if published and not self.in_window(datetime.fromisoformat(published)):
+            self._inc("newscrawl/skipped/outside_window")
+            return
+        yield item
+
+    def extract_article(self, response: TextResponse) -> Article:
+        """The record of one article page (before validation, dedupe and storage)."""
+        layout = self.detect_layout(response)
+        objects = jsonld_objects(response.css('script[type="application/ld+json"]::text').getall())
+        ld = find_article(objects)
+        loader = ArticleLoader(item=Article(), response=response)
+        flags: list[str] = []
+
+        url = self.canonical_article_url(response)
+        loader.add_value("url", url)
+        loader.add_value("id", record_id(self.name, article_id(url, self.article_url), url))
+        loader.add_value("source", self.name)
+        loader.add_value("outlet", self.outlet)
+        loader.add_value("section", self.section)
+        loader.add_value("language", response.css("html::attr(lang)").get("")[:2] or self.language)
+        loader.add_value("parser", f"{self.name}@{layout.version if layout else 'jsonld'}")
+
+        if layout and layout.title:
+            loader.add_value("title", _element_texts(select(response, layout.title))[:1])
+        loader.add_value("title", text_value(ld.get("headline")))
+        loader.add_value("title", self.meta(response, "og:title"))
+
+        loader.add_value("description", self.meta(response, "og:description", "description"))
+        loader.add_value("description", text_value(ld.get("description")))
+
+        authors, editors = self.extract_people(response, layout, ld)
+        loader.add_value("authors", authors)
+        loader.add_value("editors", editors)
+
+        published, source = self.extract_published(response, layout, ld, flags)
+        if published:
+            loader.add_value("published_at", published)
+            loader.add_value("date_source", source)
+        loader.add_value("modified_at", self.extract_modified(response, ld))
+
+        parts = self.extract_body(response, layout, ld)
+        loader.add_value("body", parts.paragraphs)
+        loader.add_value("editor_codes", parts.editor_codes)
+        loader.add_value("dateline", parts.dateline)
+        rights = self.extract_rights(response, parts)
+        if rights:
+            loader.add_value("rights", rights)
+
+        if layout and layout.tags:
+            loader.add_value("tags", _element_texts(select(response, layout.tags)))
+        else:
+            loader.add_value("tags", keywords(ld.get("keywords")))
+            if not ld.get("keywords"):
+                loader.add_value("tags", keywords(self.meta(response, "keywords")))
+
+        if layout and layout.category:
+            loader.add_value("category", _element_texts(select(response, layout.category))[-1:])
+        loader.add_value("category", text_value(ld.get("articleSection")))
+        crumbs = breadcrumb_names(objects)
+        if len(crumbs) > 1:
+            loader.add_value("category", crumbs[-1])
+
+        loader.add_value("image", self.extract_image(response, layout, ld))
+        loader.add_value("crawled_at", datetime.now(timezone.utc).replace(microsecond=0).isoformat())
+
+        item = loader.load_item()
+        flags += self.quality_flags(item)
+        item["quality_flags"] = list(dict.fromkeys(flags))
+        return item
+
+    # Each extract_* step is a method so that a site with a real quirk can override one step.
+    def canonical_article_url(self, response: TextResponse) -> str:
+        candidates = [
+            response.css('link[rel="canonical"]::attr(href)').get(),
+            self.meta(response, "og:url"),
+            response.url,
+        ]
+        for candidate in candidates:
+            if candidate and self.article_url.search(response.urljoin(candidate)):
+                return self.canonicalize(response.urljoin(candidate))
+        return self.canonicalize(response.url)
+
+    def canonicalize(self, url: str) -> str:
+        return canonical_url(url, host_aliases=self.host_aliases, keep_params=self.keep_params)
+
+    def extract_people(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> tuple[list[str], list[str]]:
+        authors: list[str] = []
+        editors: list[str] = []
+        if layout and layout.credits:
+            credits = parse_credits(" ".join(_element_texts(select(response, layout.credits))))
+            authors += credits.get("authors", [])
+            editors += credits.get("editors", [])
+        if layout and layout.authors and not authors:
+            for text in _element_texts(select(response, layout.authors)):
+                authors += split_names(text)
+        ld_names = names(ld.get("author"))
+        if self.jsonld_author_role == "editors":
+            editors = editors or ld_names
+        elif not authors:
+            authors = ld_names or split_names(self.meta(response, "author"))
+        return authors, editors
+
+    def date_candidates(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> Iterator[DateCandidate]:
+        by_source: dict[str, list[Any]] = {
+            "jsonld": [ld.get("datePublished"), ld.get("dateCreated")],
+            "meta": [self.meta(response, name) for name in self.date_meta]
+            + [self.meta(response, "article:published_time")],
+            "text": _element_texts(select(response, layout.date)) if layout and layout.date else [],
+            "url": [self.url_date(response.url)],
+        }
+        for source in self.date_priority:
+            for value in by_source.get(source, []):
+                if value:
+                    yield DateCandidate(source, value)
+
+    def extract_published(
+        self,
+        response: TextResponse,
+        layout: Layout | None,
+        ld: dict[str, Any],
+        flags: list[str],
+    ) -> tuple[str | None, str | None]:
+        parsed: list[tuple[str, datetime]] = []
+        for candidate in self.date_candidates(response, layout, ld):
+            when = self.parse_when(candidate.value)
+            if when is not None:
+                parsed.append((candidate.source, when))
+        if not parsed:
+            return None, None
+        source, when = parsed[0]
+        if any(abs((other - when).total_seconds()) > 3600 for _, other in parsed[1:]):
+            flags.append("date_disagreement")
+        return to_iso(when), source
+
+    def parse_when(self, value: Any) -> datetime | None:
+        """A date as the site's local time: instants given in UTC are moved to its offset."""
+        if isinstance(value, datetime):
+            when: datetime | None = value
+        else:
+            when = parse_date(value, default_offset=self.timezone)
+        return in_offset(when, self.timezone) if when else None
+
+    def extract_modified(self, response: TextResponse, ld: dict[str, Any]) -> str | None:
+        for value in (ld.get("dateModified"), self.meta(response, "article:modified_time")):
+            when = self.parse_when(value) if value else None
+            if when:
+                return to_iso(when)
+        return None
+
+    def url_date(self, url: str) -> datetime | None:
+        """Publish time printed in the URL, for sites whose URL carries it (default: none)."""
+        return None
+
+    def extract_body(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> BodyParts:
+        if layout and layout.body:
+            container = select(response, layout.body)
+            if container:
+                return clean_body(container[0].get(), layout.rules)
+        article_body = text_value(ld.get("articleBody"))
+        if article_body:
+            paragraphs = "".join(f"<p>{_escape(p)}</p>" for p in article_body.split("\n"))
+            rules = layout.rules if layout else self.generic_rules()
+            return clean_body(paragraphs, rules)
+        return BodyParts()
+
+    def generic_rules(self) -> BodyRules:
+        return self.layouts[0].rules if self.layouts else BodyRules()
+
+    def extract_rights(self, response: TextResponse, parts: BodyParts) -> dict[str, Any] | None:
+        robots = " ".join(response.css('meta[name="robots"]::attr(content)').getall()).lower()
+        reserved_by_meta = any(tag in robots for tag in ("noai", "noimageai"))
+        if parts.rights_notice or reserved_by_meta:
+            return {"reserved": True, "notice": parts.rights_notice or f"robots: {robots}"}
+        return None
+
+    def extract_image(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        url = None
+        if layout and layout.image:
+            url = select(response, layout.image).css("::attr(src)").get()
+        url = url or self.meta(response, "og:image") or image_url(ld.get("image"))
+        caption = credit = None
+        if layout and layout.caption:
+            texts = _element_texts(select(response, layout.caption))
+            if texts:
+                caption, credit = split_caption_credit(texts[0])
+        if not url and not caption:
+            return None
+        return {"url": response.urljoin(url) if url else None, "caption": caption, "credit": credit}
+
+    def quality_flags(self, item: Article) -> list[str]:
+        flags = []
+        texts = [item.get("title"), item.get("body"), *(item.get("authors") or [])]
+        if any(has_mojibake(t) for t in texts if t):
+            flags.append("mojibake")
+        min_words = 40
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None:
+            min_words = crawler.settings.getint("NEWSCRAWL_MIN_WORDS", 40)
+        if item.get("body") and (item.get("word_count") or 0) < min_words:
+            flags.append("short_body")
+        return flags
+
+    @staticmethod
+    def meta(response: TextResponse, *names_: str) -> str | None:
+        for name in names_:
+            value = response.xpath(
+                f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'
+            ).get()
+            if value and value.strip():
+                return value.strip()
+        return None
+
+
+def _offset(text: str) -> timezone:
+    sign = -1 if text.startswith("-") else 1
+    hours, minutes = text.lstrip("+-").split(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
