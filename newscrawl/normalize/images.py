@@ -36,6 +36,10 @@ def split_caption_credit(text: str | None) -> tuple[str | None, str | None]:
             credit = match.group(1).strip()
             text = text[: match.start()]
     caption = clean_text(text) or None
+    whole_paren = re.fullmatch(r"\(([^()]+)\)", caption or "")
+    if whole_paren and credit is None:
+        # "Foto: (Getty Images)": a credit with no caption.
+        return None, whole_paren.group(1).strip()
     if caption and credit is None and "/" in caption and len(caption.split()) <= 4:
         # "Foto: Name/detikInet" is a credit with no caption.
         return None, caption

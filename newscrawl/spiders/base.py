@@ -91,7 +91,14 @@ def select(node: Selector | TextResponse, query: str) -> SelectorList:
 
 
 def _element_texts(selection: SelectorList) -> list[str]:
-    return [clean_text(" ".join(el.css("::text").getall())) for el in selection]
+    """The full text of each selected element (or the selected text node itself)."""
+    texts = []
+    for el in selection:
+        if isinstance(el.root, str):
+            texts.append(clean_text(el.root))
+        else:
+            texts.append(clean_text(" ".join(el.css("::text").getall())))
+    return texts
 
 
 def parse_day(value: str | None, name: str) -> date | None:
@@ -419,12 +426,9 @@ class NewsSpider(scrapy.Spider):
         if rights:
             loader.add_value("rights", rights)
 
-        if layout and layout.tags:
-            loader.add_value("tags", _element_texts(select(response, layout.tags)))
-        else:
-            loader.add_value("tags", keywords(ld.get("keywords")))
-            if not ld.get("keywords"):
-                loader.add_value("tags", keywords(self.meta(response, "keywords")))
+        tags = _element_texts(select(response, layout.tags)) if layout and layout.tags else []
+        tags = tags or keywords(ld.get("keywords")) or keywords(self.meta(response, "keywords"))
+        loader.add_value("tags", tags)
 
         if layout and layout.category:
             loader.add_value("category", _element_texts(select(response, layout.category))[-1:])

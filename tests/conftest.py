@@ -1,0 +1,103 @@
+"""Shared helpers: fixture discovery and crawls of the offline mirror in a subprocess.
+
+Crawls run in a subprocess (`python -m scrapy crawl`) because Twisted's reactor cannot be
+restarted inside one test process, and because that is exactly how users run them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MIRROR = ROOT / "tests" / "mirror"
+FIXTURES = ROOT / "tests" / "fixtures"
+REALPAGES = ROOT.parent / "shared" / "realpages"
+# Fields that differ on every run, or that later pipeline stages set.
+VOLATILE_FIELDS = {"crawled_at"}
+
+
+@dataclass
+class GoldPage:
+    html: Path
+    expected: dict
+
+    @property
+    def spider(self) -> str:
+        return self.expected["source"]
+
+    @property
+    def fetch_url(self) -> str:
+        return self.expected.get("_fetched_from", self.expected["url"])
+
+
+def gold_pages() -> list[GoldPage]:
+    """Every fixture page with an expected-JSON file beside it (mirror and fixtures)."""
+    pages = []
+    for expected in sorted([*MIRROR.rglob("*.expected.json"), *FIXTURES.rglob("*.expected.json")]):
+        html = expected.with_name(expected.name.replace(".expected.json", ".html"))
+        pages.append(GoldPage(html, json.loads(expected.read_text(encoding="utf-8"))))
+    return pages
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    log: str
+    data_dir: Path
+
+    def records(self, source: str | None = None) -> list[dict]:
+        out = []
+        base = self.data_dir / "articles"
+        for path in sorted(base.rglob("*.jsonl")) if base.exists() else []:
+            if source and path.parent.name != source:
+                continue
+            for line in path.read_text(encoding="utf-8").splitlines():
+                out.append(json.loads(line))
+        return out
+
+    def stat(self, name: str) -> int:
+        """A counter from Scrapy's end-of-crawl stats dump in the log."""
+        total = 0
+        for line in self.log.splitlines():
+            line = line.strip()
+            if line.startswith(f"'{name}':"):
+                total += int(line.split(":", 1)[1].strip().rstrip(",}"))
+        return total
+
+
+def run_scrapy(
+    args: list[str],
+    data_dir: Path,
+    mirror: Path | None = MIRROR,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> CrawlResult:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    environment["NEWSCRAWL_DATA_DIR"] = str(data_dir)
+    if mirror is not None:
+        environment["NEWSCRAWL_MIRROR"] = str(mirror)
+    environment.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return CrawlResult(proc.returncode, proc.stdout + proc.stderr, data_dir)
+
+
+@pytest.fixture
+def crawl(tmp_path):
+    def _crawl(spider: str, *extra: str, mirror: Path | None = MIRROR, **kw) -> CrawlResult:
+        return run_scrapy(["crawl", spider, *extra], tmp_path / "data", mirror=mirror, **kw)
+
+    return _crawl
