@@ -59,6 +59,4 @@ class ArticleLoader(ItemLoader):
 def complete_record(item: Article) -> dict[str, Any]:
     """The record as stored: every field present (None / [] when unknown), in FIELD_ORDER."""
     list_fields = {"authors", "editors", "editor_codes", "tags", "quality_flags"}
-    return {
-        name: item.get(name, [] if name in list_fields else None) for name in FIELD_ORDER
-    }
+    return {name: item.get(name, [] if name in list_fields else None) for name in FIELD_ORDER}

@@ -56,8 +56,16 @@ def test_seed_article_record(crawl):
     body = seed["body"]
     assert body.startswith("CEO Meta Mark Zuckerberg mengirim email")
     assert body.endswith("laporan pendapatan tahun lalu.")
-    for leftover in ("(fab/fab)", "Next Article", "Foto:", "Susan Walsh", "CNBC Indonesia",
-                     "Baca Juga", "ADVERTISEMENT", "SCROLL TO CONTINUE"):
+    for leftover in (
+        "(fab/fab)",
+        "Next Article",
+        "Foto:",
+        "Susan Walsh",
+        "CNBC Indonesia",
+        "Baca Juga",
+        "ADVERTISEMENT",
+        "SCROLL TO CONTINUE",
+    ):
         assert leftover not in body
     assert seed["quality_flags"] == []
     # The file is a month partition of JSON Lines, UTF-8 and not ASCII-escaped.

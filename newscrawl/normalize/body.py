@@ -25,13 +25,39 @@ from newscrawl.normalize.text import clean_text
 
 # Elements that are never story text, on any site.
 COMMON_DROP = (
-    "script", "style", "noscript", "iframe", "ins", "svg", "button", "form", "figure",
-    "figcaption", "video", "audio", "template",
-    "table.linksisip", "div.lihatjg", "div.noncontent", "table.pic_artikel_sisip_table",
-    "[class^='sisip_']", "[class*=' sisip_']", "[class^='link_sisip']",
-    "[class*='baca-juga']", "[class*='bacajuga']", "[class^='ads']", "[class*=' ads']",
-    "[class*='ads-slot']", "[class^='inject-']", "[class*=' inject-']", "div.paradetail",
-    "[class*='detail__body-tag']", "[class*='related']", "[id^='div-gpt-ad']", "div.aevp", "[class*='pip-vid']",
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "ins",
+    "svg",
+    "button",
+    "form",
+    "figure",
+    "figcaption",
+    "video",
+    "audio",
+    "template",
+    "table.linksisip",
+    "div.lihatjg",
+    "div.noncontent",
+    "table.pic_artikel_sisip_table",
+    "[class^='sisip_']",
+    "[class*=' sisip_']",
+    "[class^='link_sisip']",
+    "[class*='baca-juga']",
+    "[class*='bacajuga']",
+    "[class^='ads']",
+    "[class*=' ads']",
+    "[class*='ads-slot']",
+    "[class^='inject-']",
+    "[class*=' inject-']",
+    "div.paradetail",
+    "[class*='detail__body-tag']",
+    "[class*='related']",
+    "[id^='div-gpt-ad']",
+    "div.aevp",
+    "[class*='pip-vid']",
 )
 
 # Whole paragraphs that are furniture, not story (matched on the cleaned paragraph text).
@@ -116,7 +142,9 @@ def _compile_rules(rules: BodyRules) -> _CompiledRules:
     if cached is None:
         outlets = "|".join(re.escape(o) for o in rules.dateline_outlets)
         leads = "|".join(re.escape(m) for m in rules.lead_markers)
-        with_outlet = rf"(?:(?P<place>{_PLACE})\s*,\s*)?(?:{outlets})\s*(?:\(\w+\))?" if outlets else ""
+        with_outlet = (
+            rf"(?:(?P<place>{_PLACE})\s*,\s*)?(?:{outlets})\s*(?:\(\w+\))?" if outlets else ""
+        )
         wire = rf"(?P<place2>{_PLACE})\s*\((?:ANTARA|Antara|ANTARA News)\)"
         plain = rf"(?P<place3>{_PLACE})"
         lead = rf"(?:{leads})" if leads else ""

@@ -13,7 +13,9 @@ import re
 # "José" contain one such letter, not three in a row.
 _LATIN1_RUN = re.compile(r"[\u00a1-\u00ff]{3,}")
 # UTF-8 read as Latin-1/cp1252: "Ã©", "â€™", "Â ".
-_UTF8_AS_LATIN1 = re.compile(r"(?:Ã[\u0080-\u00bf]|â€[\u0080-\u00bf\u2018-\u201e\u2122]|Â[\u00a0-\u00bf])")
+_UTF8_AS_LATIN1 = re.compile(
+    r"(?:Ã[\u0080-\u00bf]|â€[\u0080-\u00bf\u2018-\u201e\u2122]|Â[\u00a0-\u00bf])"
+)
 _REPAIR_CODECS = ("utf-8", "gbk", "big5", "shift_jis")
 
 

@@ -32,7 +32,9 @@ def split_caption_credit(text: str | None) -> tuple[str | None, str | None]:
             break
     else:
         match = _TRAILING_PAREN.search(text)
-        if match and ("/" in match.group(1) or re.search(r"\b(?:Photo|Foto|Dok)\b", match.group(1))):
+        if match and (
+            "/" in match.group(1) or re.search(r"\b(?:Photo|Foto|Dok)\b", match.group(1))
+        ):
             credit = match.group(1).strip()
             text = text[: match.start()]
     caption = clean_text(text) or None

@@ -438,7 +438,9 @@ class NewsSpider(scrapy.Spider):
             loader.add_value("category", crumbs[-1])
 
         loader.add_value("image", self.extract_image(response, layout, ld))
-        loader.add_value("crawled_at", datetime.now(timezone.utc).replace(microsecond=0).isoformat())
+        loader.add_value(
+            "crawled_at", datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        )
 
         item = loader.load_item()
         flags += self.quality_flags(item)
@@ -604,4 +606,3 @@ def _offset(text: str) -> timezone:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
