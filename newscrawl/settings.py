@@ -18,6 +18,8 @@ NEWSCRAWL_MIRROR = os.environ.get("NEWSCRAWL_MIRROR") or None
 NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL") or None
 # Articles published within this many hours are fetched again to catch updates (0 = never).
 NEWSCRAWL_REVISIT_HOURS = float(os.environ.get("NEWSCRAWL_REVISIT_HOURS", "0"))
+# ... but not more often than every this many hours per article.
+NEWSCRAWL_REVISIT_EVERY_HOURS = float(os.environ.get("NEWSCRAWL_REVISIT_EVERY_HOURS", "6"))
 # Bodies shorter than this many words are flagged as "short_body" (not dropped).
 NEWSCRAWL_MIN_WORDS = 40
 
@@ -52,10 +54,15 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.BackoffRetryMiddleware": 550,
 }
+SPIDER_MIDDLEWARES = {
+    "newscrawl.spidermiddlewares.SkipKnownMiddleware": 950,
+}
 ITEM_PIPELINES = {
     "newscrawl.pipelines.validate.ValidatePipeline": 100,
+    "newscrawl.pipelines.dedupe.DedupePipeline": 500,
     "newscrawl.pipelines.store.JsonlStorePipeline": 800,
 }
+LOG_FORMATTER = "newscrawl.logformatter.NewsLogFormatter"
 
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")
 LOGSTATS_INTERVAL = 60.0

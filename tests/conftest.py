@@ -19,8 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 MIRROR = ROOT / "tests" / "mirror"
 FIXTURES = ROOT / "tests" / "fixtures"
 REALPAGES = ROOT.parent / "shared" / "realpages"
-# Fields that differ on every run, or that later pipeline stages set.
+# Fields that differ on every run.
 VOLATILE_FIELDS = {"crawled_at"}
+# Fields the dedupe stage sets; an expected-JSON file holds the extraction record, where
+# they are null (as `scrapy extract` prints them).
+DEDUPE_FIELDS = {"version", "previous_content_hash", "story_id", "duplicate_of"}
 
 
 @dataclass

@@ -275,3 +275,23 @@ def test_schema_from_newer_code_is_refused(path):
     conn.close()
     with pytest.raises(RuntimeError):
         Ledger(path)
+
+
+def test_url_key_collision_is_a_miss_not_a_false_hit(ledger, monkeypatch):
+    import newscrawl.ledger as ledger_module
+
+    monkeypatch.setattr(ledger_module, "url_key", lambda url: 42)  # every URL collides
+    ledger.record("a:1", "a", "https://a.id/1", "h1")
+    assert ledger.is_known_url("https://a.id/1")
+    assert not ledger.is_known_url("https://a.id/2")
+    assert ledger.known("https://a.id/2") is None
+    ledger.record("a:2", "a", "https://a.id/2", "h2")  # cannot take over a.id/1's slot
+    assert ledger.known("https://a.id/1").record_id == "a:1"
+
+
+def test_ledger_keeps_no_url_state_in_memory(ledger):
+    for n in range(2000):
+        _store(ledger, n)
+    containers = [v for v in vars(ledger).values() if isinstance(v, (list, dict, set, tuple))]
+    assert containers == []
+    assert ledger.count() == 2000

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 from conftest import MIRROR, ROOT
 
-from newscrawl.pipelines.store import repair_partition
+from newscrawl.jsonl import repair_partition
 
 SEED = MIRROR / "cnbcindonesia" / "articles" / "525780.html"
 BASE = "https://www.cnbcindonesia.com/tech/2024032709120{n}-37-52578{n}/artikel-{n}"

@@ -2,57 +2,26 @@
 
 Each record is written as one complete line with a single os.write on a file opened in append
 mode, so a crash (even kill -9) can at worst leave one partial last line; that line is cut
-off, and counted, the next time the partition is opened.
+off, and counted, the next time the partition is opened. Only after the line is written is
+the record entered in the ledger (with the partition's new length), so the store stays the
+truth and the ledger can always catch up with it (newscrawl/state.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
+from newscrawl.jsonl import encode_record, partition_path, repair_partition
 from newscrawl.loaders import complete_record
+from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
-
-
-def repair_partition(path: Path) -> int:
-    """Cut a truncated or unparsable last line off a partition; returns lines removed."""
-    if not path.exists() or path.stat().st_size == 0:
-        return 0
-    with path.open("rb+") as handle:
-        size = handle.seek(0, os.SEEK_END)
-        # Read back far enough to hold the last line (records are a few KB).
-        chunk = min(size, 4 << 20)
-        handle.seek(size - chunk)
-        tail = handle.read(chunk)
-        if tail.endswith(b"\n"):
-            last_start = tail.rfind(b"\n", 0, len(tail) - 1) + 1
-            try:
-                json.loads(tail[last_start:])
-                return 0
-            except ValueError:
-                cut = size - chunk + last_start
-        else:
-            cut = size - chunk + tail.rfind(b"\n") + 1
-        handle.truncate(cut)
-    logger.warning("Repaired %s: removed a truncated last line", path)
-    return 1
-
-
-def partition_path(root: Path, record: dict[str, Any]) -> Path:
-    month = (record.get("published_at") or "unknown")[:7]
-    return root / "articles" / record["source"] / f"{month}.jsonl"
-
-
-def encode_record(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 class JsonlStorePipeline:
@@ -61,10 +30,18 @@ class JsonlStorePipeline:
         self.stats = crawler.stats
         self.fsync = crawler.settings.getbool("NEWSCRAWL_FSYNC", False)
         self.handles: dict[Path, int] = {}
+        self.state: CrawlState | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonlStorePipeline:
         return cls(crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.state = CrawlState.acquire(self.root)
+        if self.state.repaired_lines:
+            self.stats.set_value("newscrawl/store/repaired_lines", self.state.repaired_lines)
+        if self.state.reconciled:
+            self.stats.set_value("newscrawl/store/reconciled", self.state.reconciled)
 
     def open_partition(self, path: Path) -> int:
         handle = self.handles.get(path)
@@ -84,6 +61,8 @@ class JsonlStorePipeline:
         os.write(handle, encode_record(record))
         if self.fsync:
             os.fsync(handle)
+        assert self.state is not None
+        self.state.commit_stored(record, path, os.fstat(handle).st_size)
         self.stats.inc_value("newscrawl/stored")
         return item
 
@@ -91,3 +70,6 @@ class JsonlStorePipeline:
         for handle in self.handles.values():
             os.close(handle)
         self.handles.clear()
+        if self.state is not None:
+            self.state.release()
+            self.state = None

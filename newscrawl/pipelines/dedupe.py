@@ -1,0 +1,87 @@
+"""Each article once, each story recognisable: the dedupe stage before storage.
+
+For a valid record, against the ledger:
+- same id or URL already stored with the same content hash: a duplicate, dropped quietly
+  (a revisit that found no change, or one article reached twice);
+- same id with a changed body: stored as a new version (`version` + 1,
+  `previous_content_hash`), the ledger keeps the latest;
+- a new id whose body equals a stored record of the same outlet (the article under a second
+  id): dropped, its URL kept in the ledger as an alias of the stored record;
+- otherwise new: version 1, and the story index gives it `story_id` / `duplicate_of` (a
+  near-copy of another outlet's story is kept, pointing at the first record of the story).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newscrawl.state import CrawlState
+
+logger = logging.getLogger(__name__)
+
+
+class Duplicate(DropItem):
+    """A record already stored; logged at DEBUG, not as a warning (see NewsLogFormatter)."""
+
+
+class DedupePipeline:
+    def __init__(self, crawler: Crawler):
+        self.stats = crawler.stats
+        self.data_dir = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        self.state: CrawlState | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.state = CrawlState.acquire(self.data_dir)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.state is not None:
+            self.state.release()
+            self.state = None
+
+    def process_item(self, item: object, spider: Spider | None = None) -> object:
+        assert self.state is not None
+        ledger = self.state.ledger
+        adapter = ItemAdapter(item)
+        record_id, url, digest = adapter["id"], adapter["url"], adapter.get("content_hash")
+        known = ledger.known(record_id=record_id) or ledger.known(url=url)
+        if known is not None:
+            if known.content_hash == digest:
+                ledger.add_alias(url, known.record_id)
+                ledger.mark_checked(known.record_id)
+                self.stats.inc_value("newscrawl/duplicate/unchanged")
+                raise Duplicate(f"already stored as {known.record_id}: {url}")
+            adapter["version"] = (known.version or 1) + 1
+            adapter["previous_content_hash"] = known.content_hash
+            if known.record_id != record_id:
+                adapter["id"] = known.record_id
+            ledger.mark_checked(known.record_id)
+            match = self.state.stories.get(known.record_id)
+            if match is not None:
+                adapter["story_id"], adapter["duplicate_of"] = match.story_id, match.duplicate_of
+            self.stats.inc_value("newscrawl/updated")
+            logger.info("Updated article %s (version %d)", known.record_id, adapter["version"])
+            return item
+        same_body = ledger.find_by_content_hash(digest, source=adapter["source"]) if digest else None
+        if same_body is not None:
+            ledger.add_alias(url, same_body)
+            self.stats.inc_value("newscrawl/duplicate/alias")
+            raise Duplicate(f"same body as {same_body}, kept as alias: {url}")
+        match = self.state.stories.assign(record_id, adapter["body"], adapter["published_at"])
+        adapter["version"] = 1
+        adapter["previous_content_hash"] = None
+        adapter["story_id"] = match.story_id
+        adapter["duplicate_of"] = match.duplicate_of
+        if match.duplicate_of:
+            self.stats.inc_value("newscrawl/duplicate/story")
+        self.stats.inc_value("newscrawl/new")
+        return item
