@@ -15,8 +15,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from newscrawl.ledger import Ledger
 from newscrawl.jsonl import repair_partition
+from newscrawl.ledger import Ledger
 from newscrawl.stories import StoryIndex
 
 logger = logging.getLogger(__name__)
