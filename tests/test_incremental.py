@@ -160,17 +160,31 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env.update(NEWSCRAWL_DATA_DIR=str(data), NEWSCRAWL_MIRROR=str(mirror))
     rng = random.Random(20240327)
+
+    def stored_lines() -> int:
+        return sum(p.read_bytes().count(b"\n") for p in (data / "articles").rglob("*.jsonl"))
+
     killed_with_partial_store = 0
-    for _trial in range(10):
+    for trial in range(12):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "crawl", "detikinet", "-s", "LOG_LEVEL=WARNING"],
+            [sys.executable, "-m", "scrapy", "crawl", "detikinet", "-s", "LOG_LEVEL=WARNING",
+             # Spread the stores over a couple of seconds so kills land mid-crawl.
+             "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.8, 3.0))
+        if trial % 2:
+            time.sleep(rng.uniform(0.2, 2.5))  # any moment: start-up, discovery, storing
+        else:
+            # A random point while records are being written.
+            target = stored_lines() + rng.randint(1, 8)
+            deadline = time.monotonic() + 20
+            while stored_lines() < target and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.02))
+        before = stored_lines()
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        stored = sum(1 for p in (data / "articles").rglob("*.jsonl") for _ in p.open("rb"))
-        killed_with_partial_store += 0 < stored < len(ids)
+        killed_with_partial_store += 0 < before < len(ids)
     final = run_scrapy(["crawl", "detikinet"], data, mirror=mirror)
     assert final.returncode == 0
     lines = [

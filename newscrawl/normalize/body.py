@@ -65,6 +65,7 @@ COMMON_BOILERPLATE = (
     r"ADVERTISEMENT",
     r"Advertisement",
     r"SCROLL TO (?:CONTINUE WITH|RESUME) CONTENT",
+    r"ADVERTISEMENT\s+SCROLL TO (?:CONTINUE WITH|RESUME) CONTENT",
     r"Scroll (?:ke bawah )?untuk melanjutkan membaca",
     r"\[Gambas:[^\]]*\]",
     r"(?:Simak|Tonton|Saksikan)(?: juga)?(?: Video|:)?\s*[\"“:].*",
@@ -76,7 +77,7 @@ COMMON_BOILERPLATE = (
     r"Artikel ini telah (?:naik|tayang) di .*",
     r"Baca selengkapnya di sini\.?",
     r"(?:Bagikan|Share)\s*:?",
-    r"URL telah tercopy",
+    r"(?i:(?:bagikan\s*:?\s*)?url telah tercopy)",
     r"Add as a preferred source on Google",
 )
 # Furniture that ends the story: everything from here on is dropped.

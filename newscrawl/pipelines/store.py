@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import statistics
 from pathlib import Path
 
 from itemadapter import ItemAdapter
@@ -29,8 +30,11 @@ class JsonlStorePipeline:
         self.root = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
         self.stats = crawler.stats
         self.fsync = crawler.settings.getbool("NEWSCRAWL_FSYNC", False)
+        self.min_words = crawler.settings.getint("NEWSCRAWL_MIN_WORDS", 40)
         self.handles: dict[Path, int] = {}
         self.state: CrawlState | None = None
+        # Body lengths of this run's records, for the run report's median (one int each).
+        self.body_words: list[int] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonlStorePipeline:
@@ -63,10 +67,25 @@ class JsonlStorePipeline:
             os.fsync(handle)
         assert self.state is not None
         self.state.commit_stored(record, path, os.fstat(handle).st_size)
-        self.stats.inc_value("newscrawl/stored")
+        self.count_fill(record)
         return item
 
+    def count_fill(self, record: dict) -> None:
+        """Field fill counts for the run report and its layout-drift monitors."""
+        self.stats.inc_value("newscrawl/stored")
+        for field in ("authors", "editor_codes", "dateline", "image"):
+            if record.get(field):
+                self.stats.inc_value(f"newscrawl/fill/{field}")
+        words = record.get("word_count") or 0
+        self.body_words.append(words)
+        if words >= self.min_words:
+            self.stats.inc_value("newscrawl/fill/long_body")
+
     def close_spider(self, spider: Spider | None = None) -> None:
+        if self.body_words:
+            self.stats.set_value(
+                "newscrawl/body_words_median", int(statistics.median(self.body_words))
+            )
         for handle in self.handles.values():
             os.close(handle)
         self.handles.clear()

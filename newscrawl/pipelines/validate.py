@@ -39,6 +39,7 @@ class ValidatePipeline:
         return cls(crawler)
 
     def process_item(self, item: object, spider: Spider | None = None) -> object:
+        self.stats.inc_value("newscrawl/checked")
         reason = missing_reason(item)
         if reason:
             self.stats.inc_value(f"newscrawl/dropped/{reason}")

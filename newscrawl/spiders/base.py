@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import scrapy
+from lxml import etree
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
@@ -111,6 +112,21 @@ def parse_day(value: str | None, name: str) -> date | None:
         raise ValueError(f"{name} must be YYYY-MM-DD, got {value!r}") from exc
 
 
+def sitemap_entries(body: bytes) -> Iterator[tuple[str, str | None]]:
+    """(loc, date) of each <url> of a urlset; the date is the news sitemap's
+    publication_date, else lastmod. (Scrapy's Sitemap flattens <news:news> to "", losing it.)"""
+    parser = etree.XMLParser(recover=True, remove_comments=True, resolve_entities=False)
+    root = etree.fromstring(body, parser=parser)
+    if root is None:
+        return
+    for url in root.iter("{*}url"):
+        loc = url.findtext("{*}loc")
+        if not loc:
+            continue
+        stamp = url.findtext("{*}news/{*}publication_date") or url.findtext("{*}lastmod")
+        yield loc.strip(), stamp.strip() if stamp else None
+
+
 class NewsSpider(scrapy.Spider):
     outlet: ClassVar[str] = ""
     section: ClassVar[str] = "tech"
@@ -168,6 +184,7 @@ class NewsSpider(scrapy.Spider):
         self._deny = [re.compile(p) for p in self.deny]
         # Links listed in this run; bounded by one run's listing pages.
         self._listed: set[str] = set()
+        self._listed_any: set[str] = set()
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -240,11 +257,17 @@ class NewsSpider(scrapy.Spider):
         # Requesting the canonical form drops tracking parameters before they reach the site
         # and lets Scrapy's dupefilter see one URL per article.
         url = self.canonicalize(url)
+        self._inc("newscrawl/articles/discovered")
         if self.article_query:
             url += ("&" if "?" in url else "?") + self.article_query
         return scrapy.Request(
             url, callback=self.parse_article, meta={"newscrawl_kind": ARTICLE, **meta}
         )
+
+    def _any_channel_links(self, response: TextResponse) -> set[str]:
+        scope = response.css(self.listing_links) if self.listing_links else response
+        urls = (response.urljoin(href.strip()) for href in scope.css("a::attr(href)").getall())
+        return {self.canonicalize(u) for u in urls if self.article_url.search(u)}
 
     def _article_links(self, response: TextResponse) -> list[str]:
         scope = response.css(self.listing_links) if self.listing_links else response
@@ -271,7 +294,14 @@ class NewsSpider(scrapy.Spider):
         for url in links:
             yield self.article_request(url)
         page = response.meta.get("page", 1)
-        if not links:
+        if "day" in response.meta:
+            # A date index may list every channel: a page without a story of this section is
+            # not the end of the day, one without any new story is.
+            stories = self._any_channel_links(response) - self._listed_any
+            self._listed_any |= stories
+            if not stories:
+                return
+        elif not links:
             # A page with nothing new ends the pagination (past the end, or looping).
             return
         if "day" in response.meta and page < self.date_index_max_pages:
@@ -339,15 +369,10 @@ class NewsSpider(scrapy.Spider):
                     )
             return
         count = 0
-        for entry in sitemap:
-            loc = entry.get("loc", "")
+        for loc, stamp in sitemap_entries(body):
             count += 1
             if not self.is_article_url(loc):
                 continue
-            news = entry.get("news") or {}
-            stamp = (news.get("publication_date") if isinstance(news, dict) else None) or entry.get(
-                "lastmod"
-            )
             when = parse_date(stamp, default_offset=self.timezone) if stamp else None
             if not self.in_window(when):
                 self._inc("newscrawl/skipped/outside_window")
@@ -407,7 +432,7 @@ class NewsSpider(scrapy.Spider):
 
         url = self.canonical_article_url(response)
         loader.add_value("url", url)
-        loader.add_value("id", record_id(self.name, article_id(url, self.article_url), url))
+        loader.add_value("id", record_id(self.name, self.site_article_id(url), url))
         loader.add_value("source", self.name)
         loader.add_value("outlet", self.outlet)
         loader.add_value("section", self.section)
@@ -473,6 +498,14 @@ class NewsSpider(scrapy.Spider):
                 return self.canonicalize(response.urljoin(candidate))
         return self.canonicalize(response.url)
 
+    def site_article_id(self, url: str) -> str | None:
+        """The site's own id from `article_url`'s `id` group; an optional `region` group
+        (regional hosts numbering their articles separately) is kept in front of it."""
+        site_id = article_id(url, self.article_url)
+        match = self.article_url.search(url)
+        region = match.groupdict().get("region") if match else None
+        return f"{region}-{site_id}" if site_id and region else site_id
+
     def canonicalize(self, url: str) -> str:
         return canonical_url(url, host_aliases=self.host_aliases, keep_params=self.keep_params)
 
@@ -530,12 +563,15 @@ class NewsSpider(scrapy.Spider):
         return to_iso(when), source
 
     def parse_when(self, value: Any) -> datetime | None:
-        """A date as the site's local time: instants given in UTC are moved to its offset."""
+        """A date with the offset the site prints. Instants a page gives in UTC (Kompas's
+        meta and JSON-LD) are moved to the site's offset; a WITA or WIT time stays as is."""
         if isinstance(value, datetime):
             when: datetime | None = value
         else:
             when = parse_date(value, default_offset=self.timezone)
-        return in_offset(when, self.timezone) if when else None
+        if when is not None and when.utcoffset() == timedelta(0):
+            when = in_offset(when, self.timezone)
+        return when
 
     def extract_modified(self, response: TextResponse, ld: dict[str, Any]) -> str | None:
         for value in (ld.get("dateModified"), self.meta(response, "article:modified_time")):

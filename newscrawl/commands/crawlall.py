@@ -1,0 +1,144 @@
+"""`scrapy crawlall`: every spider (or a subset) in one process, for cron.
+
+One run at a time (a lock under data/state/), one log file per run under data/logs/, one JSON
+report per run under data/runs/ plus a table on stdout, layout-drift monitors per source, and
+an exit code that says the worst state of any source (see newscrawl/runs.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from newscrawl import runs
+from newscrawl.lock import LockHeld, RunLock
+from newscrawl.spiders.base import parse_day
+
+logger = logging.getLogger(__name__)
+
+
+def _names(value: str | None) -> list[str]:
+    return [n.strip() for n in (value or "").split(",") if n.strip()]
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self) -> str:
+        return "[--only a,b] [--skip c] [--since YYYY-MM-DD [--until YYYY-MM-DD]]"
+
+    def short_desc(self) -> str:
+        return "Run every spider (or a subset) once, with a lock, a report and drift monitors"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--only", help="comma-separated spiders to run")
+        parser.add_argument("--skip", help="comma-separated spiders to leave out")
+        parser.add_argument("--since", help="backfill from this day (YYYY-MM-DD)")
+        parser.add_argument("--until", help="backfill up to this day (YYYY-MM-DD)")
+        parser.add_argument("--max-pages", type=int, help="listing depth for every spider")
+        parser.add_argument(
+            "--keep-days", type=float, default=30, help="prune logs older than this (days)"
+        )
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        try:
+            parse_day(opts.since, "--since")
+            parse_day(opts.until, "--until")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        if opts.until and not opts.since:
+            raise UsageError("--until needs --since")
+        self.started = datetime.now(timezone.utc).replace(microsecond=0)
+        self.run_id = self.started.strftime("%Y%m%dT%H%M%SZ")
+        data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        self.data_dir = data_dir
+        logs = data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.log_file = logs / f"crawlall-{self.run_id}.log"
+        # Every run logs to a file of its own; stdout gets the summary table.
+        if not self.settings.get("LOG_FILE"):
+            self.settings.set("LOG_FILE", str(self.log_file), priority="cmdline")
+        runs.prune(logs, "crawlall-*.log", opts.keep_days)
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.crawler_process is not None
+        available = sorted(self.crawler_process.spider_loader.list())
+        only, skip = _names(opts.only), _names(opts.skip)
+        unknown = sorted(set(only + skip) - set(available))
+        if unknown:
+            raise UsageError(f"unknown spiders: {', '.join(unknown)} (see `scrapy list`)")
+        selected = [n for n in (only or available) if n not in skip]
+        if not selected:
+            raise UsageError("no spider selected")
+
+        lock = RunLock(self.data_dir / "state" / "crawlall.lock")
+        try:
+            lock.acquire()
+        except LockHeld as exc:
+            print(f"crawlall: {exc}; exiting", file=sys.stderr)
+            self.exitcode = runs.EXIT_LOCKED
+            return
+        try:
+            if lock.stale:
+                logger.warning("Previous run %s did not finish; took over its lock", lock.stale)
+                print(f"crawlall: previous run {lock.stale} did not finish; took over its lock")
+            self.exitcode = self.crawl(selected, opts)
+        finally:
+            lock.release()
+
+    def crawl(self, selected: list[str], opts: argparse.Namespace) -> int:
+        assert self.crawler_process is not None
+        spider_args: dict[str, Any] = {}
+        if opts.since:
+            spider_args["since"] = opts.since
+            if opts.until:
+                spider_args["until"] = opts.until
+        if opts.max_pages:
+            spider_args["max_pages"] = opts.max_pages
+        print(f"crawlall {self.run_id}: {', '.join(selected)} (log: {self.log_file})")
+        crawlers = {}
+        for name in selected:
+            crawler = self.crawler_process.create_crawler(name)
+            crawlers[name] = crawler
+            self.crawler_process.crawl(crawler, **spider_args)
+        self.crawler_process.start()
+
+        runs_dir = self.data_dir / "runs"
+        history = runs.load_history(runs_dir)
+        sources = []
+        for name, crawler in crawlers.items():
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            report = runs.source_report(name, stats)
+            if not stats:
+                report["finish_reason"] = "not_started"
+            sources.append(runs.judge(report, history.get(name, [])))
+        code = runs.exit_code(sources)
+        finished = datetime.now(timezone.utc).replace(microsecond=0)
+        run = {
+            "run_id": self.run_id,
+            "started": self.started.isoformat(),
+            "finished": finished.isoformat(),
+            "exit_code": code,
+            "window": {"since": opts.since, "until": opts.until} if opts.since else None,
+            "log_file": str(self.log_file),
+            "sources": sources,
+        }
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        report_path = runs_dir / f"{self.run_id}.json"
+        tmp = report_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2, default=str) + "\n")
+        tmp.replace(report_path)
+        print(runs.render_table(sources))
+        print(f"report: {report_path}  exit code: {code}")
+        return code

@@ -1,0 +1,210 @@
+"""Run reports and layout-drift monitors for unattended runs. No Scrapy imports.
+
+A source's report is made from its crawler's stats. Monitors compare it with fixed floors
+and with the source's recent runs (the reports under data/runs/); a failed monitor marks the
+source `degraded`. The process exit code says the worst state of any source.
+
+Why not spidermon: its monitors run inside one crawl and see only that crawl, while drift
+shows against earlier runs; the few checks needed here are plain functions over two dicts,
+tested directly, and the report they feed is ours anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+# Exit codes of `crawlall` (documented in the README).
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_DEGRADED = 4
+EXIT_BLOCKED = 5
+EXIT_FAILED = 6
+STATUS_EXIT = {"healthy": EXIT_OK, "degraded": EXIT_DEGRADED, "blocked": EXIT_BLOCKED,
+               "failed": EXIT_FAILED}
+
+# Fixed floors: below these a source's layout has most likely changed.
+FLOORS = {"published_at": 0.98, "title": 0.98, "body": 0.98}
+HISTORY_RUNS = 5
+
+
+@dataclass
+class Monitor:
+    name: str
+    passed: bool
+    detail: str
+
+
+def _sum_prefix(stats: dict[str, Any], prefix: str) -> int:
+    return sum(int(v) for k, v in stats.items() if k.startswith(prefix))
+
+
+def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
+    """The per-source part of a run report, from a crawler's stats."""
+    dropped = {
+        k.removeprefix("newscrawl/dropped/"): int(v)
+        for k, v in sorted(stats.items())
+        if k.startswith("newscrawl/dropped/")
+    }
+    checked = int(stats.get("newscrawl/checked", 0))
+    stored = int(stats.get("newscrawl/stored", 0))
+
+    def page_rate(missing: str) -> float | None:
+        return None if not checked else round(1 - dropped.get(missing, 0) / checked, 4)
+
+    def fill_rate(key: str) -> float | None:
+        return None if not stored else round(int(stats.get(key, 0)) / stored, 4)
+
+    started, finished = stats.get("start_time"), stats.get("finish_time")
+    duration = stats.get("elapsed_time_seconds")
+    if duration is None and started and finished:
+        duration = (finished - started).total_seconds()
+    return {
+        "source": name,
+        "status": "healthy",
+        "finish_reason": stats.get("finish_reason"),
+        "new": int(stats.get("newscrawl/new", 0)),
+        "updated": int(stats.get("newscrawl/updated", 0)),
+        "duplicate": _sum_prefix(stats, "newscrawl/duplicate/"),
+        "skipped": _sum_prefix(stats, "newscrawl/skipped/"),
+        "dropped": dropped,
+        "blocked": int(stats.get("newscrawl/blocked", 0))
+        + int(stats.get("robotstxt/forbidden", 0)),
+        "errors": int(stats.get("log_count/ERROR", 0)),
+        "parser_exceptions": _sum_prefix(stats, "spider_exceptions/"),
+        "discovered": int(stats.get("newscrawl/articles/discovered", 0)),
+        "checked": checked,
+        "stored": stored,
+        "requests": int(stats.get("downloader/request_count", 0)),
+        "bytes": int(stats.get("downloader/response_bytes", 0)),
+        "duration_s": round(float(duration or 0), 1),
+        "rates": {
+            "published_at": page_rate("missing_published_at"),
+            "title": page_rate("missing_title"),
+            "body": page_rate("missing_body"),
+            "authors": fill_rate("newscrawl/fill/authors"),
+            "editor_codes": fill_rate("newscrawl/fill/editor_codes"),
+            "long_body": fill_rate("newscrawl/fill/long_body"),
+        },
+        "body_words_median": stats.get("newscrawl/body_words_median"),
+        "monitors": [],
+    }
+
+
+def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> list[Monitor]:
+    """Checks of one source's report against fixed floors and its own recent runs
+    (`history`: earlier reports of the same source, newest first)."""
+    monitors: list[Monitor] = []
+    rates = report["rates"]
+    for field, floor in FLOORS.items():
+        rate = rates.get(field)
+        if rate is not None:
+            monitors.append(Monitor(
+                f"{field}_floor", rate >= floor,
+                f"{field} found on {rate:.0%} of article pages (floor {floor:.0%})",
+            ))
+    if report["parser_exceptions"]:
+        monitors.append(Monitor(
+            "parser_exceptions", False,
+            f"{report['parser_exceptions']} pages raised an exception in the parser",
+        ))
+    recent = list(history[:HISTORY_RUNS])
+    if recent and all(r.get("discovered", 0) > 0 for r in recent):
+        monitors.append(Monitor(
+            "articles_found", report["discovered"] > 0,
+            f"{report['discovered']} article links found (each of the last {len(recent)} runs "
+            "found some)",
+        ))
+    medians = [r["body_words_median"] for r in recent if r.get("body_words_median")]
+    current = report.get("body_words_median")
+    if medians and current and report["stored"] >= 3:
+        usual = statistics.median(medians)
+        monitors.append(Monitor(
+            "body_length", current >= usual / 2,
+            f"median body {current} words (recent runs {usual:g})",
+        ))
+    author_rates = [r["rates"]["authors"] for r in recent if r["rates"].get("authors") is not None]
+    if author_rates and rates.get("authors") is not None and report["stored"] >= 3:
+        usual = statistics.mean(author_rates)
+        monitors.append(Monitor(
+            "authors_fill", rates["authors"] >= usual - 0.5,
+            f"authors on {rates['authors']:.0%} of records (recent runs {usual:.0%})",
+        ))
+    return monitors
+
+
+def judge(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Fill in a source report's monitors and status."""
+    monitors = run_monitors(report, history)
+    report["monitors"] = [m.__dict__ for m in monitors]
+    if report["finish_reason"] not in ("finished", None):
+        report["status"] = "failed"
+    elif report["blocked"] and not report["checked"]:
+        report["status"] = "blocked"
+    elif any(not m.passed for m in monitors):
+        report["status"] = "degraded"
+    else:
+        report["status"] = "healthy"
+    return report
+
+
+def exit_code(sources: Sequence[dict[str, Any]]) -> int:
+    return max((STATUS_EXIT[s["status"]] for s in sources), default=EXIT_OK)
+
+
+def load_history(runs_dir: Path, limit: int = 50) -> dict[str, list[dict[str, Any]]]:
+    """Earlier reports per source, newest first (unreadable report files are skipped)."""
+    history: dict[str, list[dict[str, Any]]] = {}
+    if not runs_dir.exists():
+        return history
+    for path in sorted(runs_dir.glob("*.json"), reverse=True)[:limit]:
+        try:
+            run = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for source in run.get("sources", []):
+            history.setdefault(source["source"], []).append(source)
+    return history
+
+
+def render_table(sources: Sequence[dict[str, Any]]) -> str:
+    """The short table printed at the end of a run."""
+    columns = ("source", "status", "new", "upd", "dup", "skip", "drop", "blk", "err", "req",
+               "secs", "date%", "auth%")
+    rows = [columns]
+    for s in sources:
+        rate = s["rates"]
+        rows.append((
+            s["source"], s["status"], s["new"], s["updated"], s["duplicate"], s["skipped"],
+            sum(s["dropped"].values()), s["blocked"], s["errors"], s["requests"],
+            s["duration_s"],
+            "-" if rate["published_at"] is None else f"{rate['published_at']:.0%}",
+            "-" if rate["authors"] is None else f"{rate['authors']:.0%}",
+        ))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(columns))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    for s in sources:
+        for monitor in s["monitors"]:
+            if not monitor["passed"]:
+                lines.append(f"{s['source']}: {monitor['name']} failed: {monitor['detail']}")
+    return "\n".join(lines)
+
+
+def prune(directory: Path, pattern: str, keep_days: float, now: datetime | None = None) -> int:
+    """Delete files matching `pattern` older than `keep_days`; returns how many."""
+    if not directory.exists():
+        return 0
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=keep_days)
+    removed = 0
+    for path in directory.glob(pattern):
+        if datetime.fromtimestamp(path.stat().st_mtime, timezone.utc) < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,98 @@
+"""ANTARA, tech section (www.antaranews.com/tekno).
+
+The regional bureaus (jogja.antaranews.com, …) run the same CMS and are read by the same
+layout; their article ids are a separate number space, so their record ids carry the region
+(the `region` group of `article_url`).
+Article URLs carry no section, so discovery stays on tech-only sources: the /tekno listing
+(main column only, not the site-wide "Terpopuler" box), the tekno RSS feed and the tekno news
+sitemap. No date index is known (/indeks/YYYY-MM-DD answers 404): since/until filters the feed
+and sitemap dates, and every article by its own publish time.
+"""
+
+import re
+from typing import Any
+
+from scrapy.http import TextResponse
+
+from newscrawl.normalize.body import BodyRules
+from newscrawl.normalize.bylines import parse_credits
+from newscrawl.normalize.jsonld import text_value
+from newscrawl.spiders.base import Layout, NewsSpider
+
+# The footer "Pewarta: X Editor: Y Copyright © ANTARA 2026" (also "Pewarta : X", and glued
+# "SavitriEditor:" where the CMS strips the <br>), printed in the body's own text.
+CREDIT_FOOTER = re.compile(r"(?:Pewarta|Penulis)\s*:.*$", re.S)
+
+RULES = BodyRules(
+    drop=(
+        # The credit line and other small print are <p>/<span class="text-muted">; tags sit
+        # inside the content block.
+        "p.text-muted",
+        "span.text-muted",
+        "div.text-muted",
+        "[class*='blog-tags']",
+        "[class*='adsbygoogle']",
+    ),
+    boilerplate=(
+        r"(?:Pewarta|Penulis)\s*:.*",
+        r"Editor\s*:.*",
+        r"(?:COPYRIGHT|Copyright)\s*©\s*ANTARA.*",
+    ),
+    rights_notices=(
+        r"Dilarang keras mengambil konten.*tanpa izin tertulis dari Kantor Berita ANTARA",
+    ),
+)
+
+LAYOUT = Layout(
+    version="2023",
+    detect="div.wrap__article-detail-content",
+    title=".wrap__article-detail-title",
+    credits="xpath://div[contains(@class, 'wrap__article-detail-content')]"
+    "//*[contains(@class, 'text-muted')][contains(., 'Pewarta') or contains(., 'Editor')]",
+    # The info line also holds the reading time; the date is its last item.
+    date="xpath:(//div[contains(@class, 'wrap__article-detail-info')]"
+    "//li[contains(@class, 'list-inline-item')])[last()]",
+    body="div.wrap__article-detail-content",
+    image="div.wrap__article-detail-image img",
+    caption="div.wrap__article-detail-image figcaption",
+    tags="div.wrap__article-detail-content [class*='blog-tags'] a",
+    # Beranda > Tekno > Gadget: the last crumb is the sub-section.
+    category="xpath:(//li[contains(@class, 'breadcrumbs__item')])[last()]",
+    rules=RULES,
+)
+
+
+class AntaraTeknoSpider(NewsSpider):
+    name = "antaratekno"
+    outlet = "ANTARA"
+    section = "tech"
+    allowed_domains = ["antaranews.com"]
+
+    listings = ("https://www.antaranews.com/tekno/terkini/{page}",)
+    listing_links = "div.wrapper__list__article"
+    feeds = ("https://www.antaranews.com/rss/tekno.xml",)
+    sitemaps = ("https://www.antaranews.com/sitemap.xml",)
+    sitemap_follow = r"tekno"
+
+    article_url = re.compile(
+        r"^https?://(?:(?:www|m)\.|(?P<region>[a-z-]+)\.)?antaranews\.com/(?:amp/)?"
+        r"berita/(?P<id>\d+)(?:/|$)"
+    )
+    deny = (r"antaranews\.com/(?:foto|video|infografik|tag|search)(?:/|\?|$)",)
+    host_aliases = {
+        "antaranews.com": "www.antaranews.com",
+        "m.antaranews.com": "www.antaranews.com",
+    }
+    layouts = (LAYOUT,)
+
+    def extract_people(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> tuple[list[str], list[str]]:
+        authors, editors = super().extract_people(response, layout, ld)
+        if not editors:
+            # Without the template, the credit footer is still at the end of articleBody.
+            footer = CREDIT_FOOTER.search(text_value(ld.get("articleBody")) or "")
+            credits = parse_credits(footer.group(0)) if footer else {}
+            authors = credits.get("authors") or authors
+            editors = credits.get("editors", [])
+        return authors, editors
