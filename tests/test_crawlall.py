@@ -1,0 +1,195 @@
+"""Unattended operation: crawlall's reports, monitors, lock and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import MIRROR, ROOT, run_scrapy
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.project import get_project_settings
+from test_incremental import _many_articles_mirror
+
+from newscrawl import runs
+
+SPIDERS = sorted(SpiderLoader.from_settings(get_project_settings()).list())
+
+
+def latest_report(data: Path) -> dict:
+    return json.loads(sorted((data / "runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
+
+
+def test_crawlall_runs_every_spider_reports_and_second_run_adds_nothing(tmp_path):
+    data = tmp_path / "data"
+    first = run_scrapy(["crawlall"], data, timeout=300)
+    assert first.returncode == 0, first.log[-3000:]
+    report = latest_report(data)
+    assert [s["source"] for s in report["sources"]] == SPIDERS
+    for source in report["sources"]:
+        assert source["status"] == "healthy", source
+        assert source["new"] >= 3 and source["stored"] == source["new"]
+        assert source["rates"]["published_at"] == 1.0
+        assert source["requests"] > 0 and source["bytes"] > 0
+    assert "exit code: 0" in first.log
+    assert all(name in first.log for name in SPIDERS)  # the table on stdout
+    assert list((data / "logs").glob("crawlall-*.log"))
+    second = run_scrapy(["crawlall"], data, timeout=300)
+    assert second.returncode == 0
+    again = latest_report(data)
+    assert again["run_id"] != report["run_id"]
+    assert sum(s["new"] for s in again["sources"]) == 0
+    assert all(s["skipped"] >= 3 and s["status"] == "healthy" for s in again["sources"])
+
+
+def test_only_skip_and_usage_errors(tmp_path):
+    data = tmp_path / "data"
+    result = run_scrapy(
+        ["crawlall", "--only", "cnbcindonesia,detikinet", "--skip", "detikinet"], data
+    )
+    assert result.returncode == 0
+    assert [s["source"] for s in latest_report(data)["sources"]] == ["cnbcindonesia"]
+    assert run_scrapy(["crawlall", "--only", "nosuchsite"], data).returncode == runs.EXIT_USAGE
+    assert run_scrapy(["crawlall", "--since", "2024/04/01"], data).returncode == runs.EXIT_USAGE
+
+
+def _changed_layout_mirror(tmp_path: Path) -> Path:
+    """The shipped mirror, except that detikInet renamed its body container."""
+    mirror = tmp_path / "mirror"
+    shutil.copytree(MIRROR, mirror)
+    for page in (mirror / "detikinet" / "articles").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        page.write_text(html.replace("detail__body-text", "detail__content-text"), encoding="utf-8")
+    return mirror
+
+
+def test_changed_layout_marks_source_degraded_and_exits_non_zero(tmp_path):
+    data = tmp_path / "data"
+    result = run_scrapy(
+        ["crawlall", "--only", "cnbcindonesia,detikinet,antaratekno"],
+        data,
+        mirror=_changed_layout_mirror(tmp_path),
+    )
+    assert result.returncode == runs.EXIT_DEGRADED
+    sources = {s["source"]: s for s in latest_report(data)["sources"]}
+    detik = sources["detikinet"]
+    assert detik["status"] == "degraded"
+    assert detik["dropped"] == {"missing_body": 3}
+    assert [m["name"] for m in detik["monitors"] if not m["passed"]] == ["body_floor"]
+    assert "detikinet: body_floor failed" in result.log
+    # The other sources still store their records.
+    assert sources["cnbcindonesia"]["status"] == sources["antaratekno"]["status"] == "healthy"
+    assert len(result.records("cnbcindonesia")) == 3 and len(result.records("antaratekno")) == 3
+    assert result.records("detikinet") == []
+
+
+def test_lock_held_then_stale_lock_taken_over(tmp_path):
+    mirror, _ids = _many_articles_mirror(tmp_path / "slow", 80)
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    env.update(NEWSCRAWL_DATA_DIR=str(data), NEWSCRAWL_MIRROR=str(mirror))
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawlall",
+            "--only",
+            "detikinet",
+            "-s",
+            "DOWNLOAD_DELAY=0.1",
+            "-s",
+            "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    lock = data / "state" / "crawlall.lock"
+    deadline = time.monotonic() + 30
+    while not (lock.exists() and lock.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        second = run_scrapy(["crawlall", "--only", "detikinet"], data, mirror=mirror)
+        assert first.poll() is None, "the first run ended before the second started"
+        assert second.returncode == runs.EXIT_LOCKED
+        assert f"another run is active (pid {first.pid}" in second.log
+    finally:
+        first.kill()  # SIGKILL: the lock file still names the dead run
+        first.wait()
+    third = run_scrapy(["crawlall", "--only", "cnbcindonesia"], data)
+    assert third.returncode == 0, third.log[-2000:]
+    assert f"previous run {{'pid': {first.pid}" in third.log
+    assert "took over its lock" in third.log
+
+
+def _report(**overrides) -> dict:
+    base = runs.source_report(
+        "x",
+        {
+            "newscrawl/checked": 20,
+            "newscrawl/stored": 20,
+            "newscrawl/new": 20,
+            "newscrawl/articles/discovered": 25,
+            "newscrawl/fill/authors": 20,
+            "newscrawl/body_words_median": 400,
+            "finish_reason": "finished",
+        },
+    )
+    base.update(overrides)
+    return base
+
+
+def test_monitors_compare_with_recent_runs():
+    history = [_report() for _ in range(3)]
+    assert runs.judge(_report(), history)["status"] == "healthy"
+    nothing_found = _report(discovered=0, checked=0, stored=0, new=0, body_words_median=None)
+    nothing_found["rates"] = {k: None for k in nothing_found["rates"]}
+    judged = runs.judge(nothing_found, history)
+    assert judged["status"] == "degraded"
+    assert [m["name"] for m in judged["monitors"] if not m["passed"]] == ["articles_found"]
+    # With no history, finding nothing is not (yet) a failure: a quiet section.
+    assert runs.judge(nothing_found, [])["status"] == "healthy"
+    halved = _report(body_words_median=150)
+    assert [m["name"] for m in runs.judge(halved, history)["monitors"] if not m["passed"]] == [
+        "body_length"
+    ]
+    no_authors = _report()
+    no_authors["rates"]["authors"] = 0.1
+    assert runs.judge(no_authors, history)["status"] == "degraded"
+
+
+def test_exit_code_is_the_worst_source_state():
+    assert runs.exit_code([{"status": "healthy"}, {"status": "degraded"}]) == runs.EXIT_DEGRADED
+    assert runs.exit_code([{"status": "blocked"}, {"status": "degraded"}]) == runs.EXIT_BLOCKED
+    assert runs.exit_code([]) == runs.EXIT_OK
+    blocked = _report(checked=0, stored=0, blocked=4)
+    assert runs.judge(blocked, [])["status"] == "blocked"
+    failed = _report(finish_reason="shutdown")
+    assert runs.judge(failed, [])["status"] == "failed"
+
+
+def test_newscrawl_command_works_from_any_directory(tmp_path):
+    command = shutil.which("newscrawl")
+    argv = [command] if command else [sys.executable, "-m", "newscrawl.cli"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    env.update(NEWSCRAWL_DATA_DIR=str(tmp_path / "data"), NEWSCRAWL_MIRROR=str(MIRROR))
+    listed = subprocess.run(
+        [*argv, "list"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert listed.stdout.split() == SPIDERS
+    crawled = subprocess.run(
+        [*argv, "crawlall", "--only", "detikinet"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert crawled.returncode == 0, crawled.stderr[-2000:]
+    assert len(list((tmp_path / "data" / "articles" / "detikinet").glob("*.jsonl"))) == 1
