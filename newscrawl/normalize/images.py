@@ -12,14 +12,16 @@ import re
 from newscrawl.normalize.text import clean_text
 
 _LEADING_LABEL = re.compile(r"^(?:Foto|Photo|Ilustrasi foto|Gambar)\s*:\s*", re.IGNORECASE)
+# "Foto:", "Kredit:" (Liputan6), "Credit:", "Sumber foto:", "Dok.:".
+_LABEL = r"(?:Foto|Photo|Kredit|Credit|Sumber foto|Dok\.?)"
 # "(AP/Susan Walsh)", "(Foto: CNN Indonesia/Name)", "(ANTARA FOTO/Name)", "(Getty Images)".
-_TRAILING_PAREN = re.compile(r"\s*\(\s*(?:(?:Foto|Photo)\s*:\s*)?([^()]{2,80}?)\s*\)\s*$", re.I)
-_LABELLED_PAREN = re.compile(r"\(\s*(?:Foto|Photo)\s*:", re.IGNORECASE)
+_TRAILING_PAREN = re.compile(rf"\s*\(\s*(?:{_LABEL}\s*:\s*)?([^()]{{2,80}}?)\s*\)\s*$", re.I)
+_LABELLED_PAREN = re.compile(rf"\(\s*{_LABEL}\s*:", re.IGNORECASE)
 _CREDIT_WORDS = re.compile(
     r"/|\b(?:Photo|Foto|Dok|Getty|Reuters|AFP|AP|ANTARA|Shutterstock|istimewa)\b", re.I
 )
 # "<caption>. Foto: Getty Images" (the label outside any parenthesis).
-_TRAILING_LABEL = re.compile(r"\s*\b(?:Foto|Photo|Sumber foto|Dok\.?)\s*:\s*([^()]+)$", re.I)
+_TRAILING_LABEL = re.compile(rf"\s*\b{_LABEL}\s*:\s*([^()]+)$", re.I)
 _ANTARA_CREDIT = re.compile(r"\s*(ANTARA FOTO/[^.()]+(?:\.[^.()]+)*?)\.?\s*$")
 
 

@@ -137,6 +137,8 @@ class NewsSpider(scrapy.Spider):
     feeds: ClassVar[Sequence[str]] = ()
     sitemaps: ClassVar[Sequence[str]] = ()
     sitemap_follow: ClassVar[str] = r""
+    # `{date}` is the day in `date_index_format`, URL-encoded; `{day:%Y/%m/%d}` and
+    # `{next_day:…}` format the day (and the one after it) as they are.
     date_index: ClassVar[str | None] = None
     date_index_format: ClassVar[str] = "%Y-%m-%d"
     # CSS scope of article links on listing pages (the whole page when empty).
@@ -238,7 +240,10 @@ class NewsSpider(scrapy.Spider):
     def _date_index_request(self, day: date, page: int) -> scrapy.Request:
         assert self.date_index is not None
         url = self.date_index.format(
-            date=quote(day.strftime(self.date_index_format), safe=""), page=page
+            date=quote(day.strftime(self.date_index_format), safe=""),
+            day=day,
+            next_day=day + timedelta(days=1),
+            page=page,
         )
         return scrapy.Request(
             url,
