@@ -1,0 +1,138 @@
+"""Okezone Techno (techno.okezone.com). MNC Media's CMS: one subdomain per channel, the day
+in every article URL (/read/YYYY/MM/DD/{subkanal}/{id}/{slug}), `?page=all` for articles
+split over pages, a date index that pages by item offset, and a closing editor tag that is
+either initials, "(kha)", "(SIS)", or the editor's full name, "(Arief Setyadi )"."""
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import TextResponse
+
+from newscrawl.normalize.body import BodyParts, BodyRules
+from newscrawl.normalize.dates import parse_offset
+from newscrawl.spiders.base import DateCandidate, Layout, NewsSpider
+
+# The closing tag: initials, or a name of two to four capitalised words (one word such as
+# "(Reuters)" is a source, not an editor). The name form may keep a space before ")".
+CLOSING_TAG = re.compile(
+    r"\(\s*([A-Za-z]{2,5}|[A-Z][A-Za-z'’.-]+(?:\s+[A-Z][A-Za-z'’.-]*){1,3})\s*\)\s*$"
+)
+INITIALS = re.compile(r"[A-Za-z]{2,5}")
+URL_DAY = re.compile(r"/read/(\d{4})/(\d{2})/(\d{2})/")
+# The date index lists ten stories a page: page 2 of a day is /indeks/YYYY/MM/DD/10.
+INDEX_PAGE_SIZE = 10
+
+RULES = BodyRules(
+    # `inject-*` (Baca juga, video) is dropped by the shared list; banners and in-body photo
+    # captions are Okezone's own.
+    drop=("[class^='banner']", "[class*=' banner']", "[class*='caption']", "div.detail-tag"),
+    boilerplate=(r"Follow .*WhatsApp Channel.*",),
+    stop=(r"Telusuri berita .* lainnya\.?",),
+    editor_code=CLOSING_TAG,
+)
+
+LAYOUT = Layout(
+    version="2025",
+    detect="div.c-detail.read",
+    title="div.title-article h1",
+    # The writer's name is the links' title attribute (the first link holds only the photo).
+    authors="xpath://div[contains(concat(' ', normalize-space(@class), ' '), ' journalist ')]"
+    "/a/@title",
+    date="div.journalist span",
+    body="div.c-detail.read",
+    image="div.detail-img img",
+    caption="div.detail-img .caption-img",
+    tags="div.detail-tag a",
+    category="div.breadcrumb a",
+    rules=RULES,
+)
+
+
+class OkezoneTechnoSpider(NewsSpider):
+    name = "okezonetechno"
+    outlet = "Okezone"
+    section = "tech"
+    allowed_domains = ["okezone.com"]
+
+    listings = ("https://techno.okezone.com/indeks?page={page}",)
+    # Channel 16 is Techno in Okezone's syndication feeds.
+    feeds = ("https://sindikasi.okezone.com/index.php/rss/16/RSS2.0",)
+    # The news sitemap covers every channel; `discover` keeps techno.
+    sitemaps = ("https://www.okezone.com/news/sitemap.xml",)
+    date_index = "https://techno.okezone.com/indeks/{date}"
+    date_index_format = "%Y/%m/%d"
+
+    # Photo galleries and videos reuse the /read/ scheme under a prefix (/galeri/read/…);
+    # `deny` takes them out, `discover` keeps the techno channel.
+    article_url = re.compile(
+        r"^https?://[a-z0-9-]+\.okezone\.com/(?:[a-z]+/)?read/\d{4}/\d{2}/\d{2}/\d+/(?P<id>\d+)(?:/|$)"
+    )
+    discover = re.compile(r"^https?://techno\.okezone\.com/")
+    deny = (
+        r"/(?:galeri|video|foto|photo|infografis)/",
+        r"^https?://(?:video|foto|photo|infografis)\.okezone\.com/",
+    )
+    # One request per article, every page of it.
+    article_query = "page=all"
+    layouts = (LAYOUT,)
+
+    def _date_index_request(self, day: date, page: int) -> scrapy.Request:
+        # The date goes in as path segments (the base percent-encodes it) and pages go by
+        # item offset.
+        request = super()._date_index_request(day, page)
+        url = self.date_index.format(date=day.strftime(self.date_index_format))
+        if page > 1:
+            url += f"/{(page - 1) * INDEX_PAGE_SIZE}"
+        return request.replace(url=url)
+
+    def url_date(self, url: str) -> datetime | None:
+        match = URL_DAY.search(url)
+        if not match:
+            return None
+        try:
+            return datetime(*map(int, match.groups()), tzinfo=parse_offset(self.timezone))
+        except ValueError:
+            return None
+
+    def date_candidates(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> Iterator[DateCandidate]:
+        # The URL gives the day only: it stands in only when the page prints no time, and is
+        # compared by day (in extract_published) instead of by the hour.
+        candidates = list(super().date_candidates(response, layout, ld))
+        timed = [c for c in candidates if c.source != "url"]
+        if any(self.parse_when(c.value) for c in timed):
+            return iter(timed)
+        return iter(candidates)
+
+    def extract_published(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any], flags: list[str]
+    ) -> tuple[str | None, str | None]:
+        published, source = super().extract_published(response, layout, ld, flags)
+        day = self.url_date(response.url)
+        if published and day and published[:10] != day.date().isoformat():
+            flags.append("date_disagreement")
+        return published, source
+
+    def _closing_tags(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> tuple[BodyParts, list[str]]:
+        """The body with initials as editor codes, and the editor names from the tag."""
+        parts = super().extract_body(response, layout, ld)
+        names = [c for c in parts.editor_codes if not INITIALS.fullmatch(c)]
+        parts.editor_codes = [c for c in parts.editor_codes if INITIALS.fullmatch(c)]
+        return parts, names
+
+    def extract_body(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> BodyParts:
+        return self._closing_tags(response, layout, ld)[0]
+
+    def extract_people(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> tuple[list[str], list[str]]:
+        authors, editors = super().extract_people(response, layout, ld)
+        return authors, editors + self._closing_tags(response, layout, ld)[1]
