@@ -1,0 +1,67 @@
+"""`scrapy export`: a dataset from the store (latest version of each article)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from newscrawl.export import FORMATS, export
+from newscrawl.spiders.base import parse_day
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "[--format jsonl,csv,parquet] [--out DIR] [--only a,b] [--since D] [--until D]"
+
+    def short_desc(self) -> str:
+        return "Write a dataset (JSONL, CSV, Parquet) of the latest version of each stored article"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--format", default="jsonl", help="comma-separated: jsonl,csv,parquet")
+        parser.add_argument("--out", help="output directory (default <data>/exports/<name>)")
+        parser.add_argument("--name", default="articles", help="file name stem")
+        parser.add_argument("--only", help="comma-separated sources")
+        parser.add_argument("--since", help="first publish day (YYYY-MM-DD)")
+        parser.add_argument("--until", help="last publish day (YYYY-MM-DD)")
+        parser.add_argument(
+            "--unique-stories", action="store_true",
+            help="leave out later copies of a story (records with duplicate_of)",
+        )
+        parser.add_argument(
+            "--split", action="store_true",
+            help="add a train/dev/test column assigned by story (80/10/10)",
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        formats = [f.strip() for f in opts.format.split(",") if f.strip()]
+        unknown = sorted(set(formats) - set(FORMATS))
+        if unknown or not formats:
+            raise UsageError(f"formats are {', '.join(FORMATS)}; got {opts.format!r}")
+        try:
+            since, until = parse_day(opts.since, "--since"), parse_day(opts.until, "--until")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        if not (data_dir / "articles").exists():
+            raise UsageError(f"no stored articles under {data_dir}/articles (crawl first)")
+        out = Path(opts.out) if opts.out else data_dir / "exports" / opts.name
+        sources = [s.strip() for s in (opts.only or "").split(",") if s.strip()]
+        manifest = export(
+            data_dir, out, formats, sources=sources, since=since, until=until,
+            unique_stories=opts.unique_stories, with_split=opts.split, name=opts.name,
+        )
+        print(f"{manifest['records']} records ({manifest['stories']} stories) from "
+              f"{len(manifest['by_source'])} sources, published {manifest['published_from']} "
+              f"to {manifest['published_to']}")
+        for file, info in manifest["files"].items():
+            print(f"  {out / file}  {info['bytes']} bytes  sha256 {info['sha256'][:16]}…")
+        print(f"  {out / (opts.name + '.manifest.json')}")

@@ -1,0 +1,194 @@
+"""Datasets from the store: the latest version of each article, as JSONL, CSV or Parquet.
+
+No Scrapy imports. The store is append-only (an update is a new line with a higher `version`),
+so an export keeps, per `id`, the line with the highest version. Records are ordered by
+(`published_at` instant, `id`), so the same store always gives byte-identical files. Each
+export writes a manifest (counts, date range, per-field fill rates, sha256 of every file) beside
+the data, so a dataset can be cited and checked.
+
+Splits are assigned by a hash of `story_id`, so copies of one story never straddle train and
+test.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from newscrawl.items import FIELD_ORDER
+
+FORMATS = ("jsonl", "csv", "parquet")
+LIST_FIELDS = ("authors", "editors", "editor_codes", "tags", "quality_flags")
+OBJECT_FIELDS = ("image", "rights")
+
+
+def read_store(articles_dir: Path, sources: Iterable[str] | None = None) -> Iterator[dict]:
+    wanted = set(sources or [])
+    for path in sorted(articles_dir.glob("*/*.jsonl")):
+        if wanted and path.parent.name not in wanted:
+            continue
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except ValueError:
+                        continue  # a truncated last line; the next crawl repairs it
+
+
+def latest_versions(records: Iterable[dict]) -> list[dict]:
+    latest: dict[str, dict] = {}
+    for record in records:
+        current = latest.get(record["id"])
+        if current is None or (record.get("version") or 1) >= (current.get("version") or 1):
+            latest[record["id"]] = record
+    return sorted(latest.values(), key=lambda r: (_instant(r["published_at"]), r["id"]))
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(timezone.utc)
+
+
+def split_of(story_id: str | None, record_id: str, dev: float = 0.1, test: float = 0.1) -> str:
+    """train/dev/test from a hash of the story (stable across runs and machines)."""
+    key = (story_id or record_id).encode("utf-8")
+    bucket = int.from_bytes(hashlib.sha256(key).digest()[:8], "big") / 2**64
+    return "test" if bucket < test else "dev" if bucket < test + dev else "train"
+
+
+def select(
+    records: list[dict],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    unique_stories: bool = False,
+    with_split: bool = False,
+) -> list[dict]:
+    out = []
+    for record in records:
+        day = datetime.fromisoformat(record["published_at"]).date()
+        if (since and day < since) or (until and day > until):
+            continue
+        if unique_stories and record.get("duplicate_of"):
+            continue
+        if with_split:
+            record = {**record, "split": split_of(record.get("story_id"), record["id"])}
+        out.append(record)
+    return out
+
+
+def write_jsonl(records: list[dict], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def write_csv(records: list[dict], path: Path) -> None:
+    """Lists joined with " | ", objects as JSON text: one row per article for spreadsheets."""
+    columns = list(FIELD_ORDER) + (["split"] if records and "split" in records[0] else [])
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for record in records:
+            row = dict(record)
+            for name in LIST_FIELDS:
+                row[name] = " | ".join(record.get(name) or [])
+            for name in OBJECT_FIELDS:
+                row[name] = json.dumps(record[name], ensure_ascii=False) if record.get(name) else ""
+            writer.writerow({c: row.get(c) for c in columns})
+
+
+def write_parquet(records: list[dict], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text, integer, strings = pa.string(), pa.int64(), pa.list_(pa.string())
+    image = pa.struct([("url", text), ("caption", text), ("credit", text)])
+    rights = pa.struct([("reserved", pa.bool_()), ("notice", text)])
+    types = {name: text for name in FIELD_ORDER}
+    types.update({name: strings for name in LIST_FIELDS})
+    types.update(word_count=integer, version=integer, image=image, rights=rights)
+    fields = [pa.field(name, types[name]) for name in FIELD_ORDER]
+    if records and "split" in records[0]:
+        fields.append(pa.field("split", text))
+    schema = pa.schema(fields)
+    table = pa.Table.from_pylist(
+        [{f.name: r.get(f.name) for f in schema} for r in records], schema=schema
+    )
+    pq.write_table(table, path, compression="zstd")
+
+
+WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "parquet": write_parquet}
+
+
+def fill_rates(records: list[dict]) -> dict[str, float]:
+    if not records:
+        return {}
+    return {
+        name: round(sum(1 for r in records if r.get(name) not in (None, [], "")) / len(records), 4)
+        for name in FIELD_ORDER
+    }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def export(
+    data_dir: Path,
+    out_dir: Path,
+    formats: Iterable[str] = ("jsonl",),
+    *,
+    sources: Iterable[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    unique_stories: bool = False,
+    with_split: bool = False,
+    name: str = "articles",
+) -> dict[str, Any]:
+    """Write the dataset files and `<name>.manifest.json`; returns the manifest."""
+    records = select(
+        latest_versions(read_store(data_dir / "articles", sources)),
+        since=since, until=until, unique_stories=unique_stories, with_split=with_split,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for fmt in formats:
+        path = out_dir / f"{name}.{fmt}"
+        WRITERS[fmt](records, path)
+        files[path.name] = {"format": fmt, "sha256": sha256_of(path), "bytes": path.stat().st_size}
+    by_source: dict[str, int] = {}
+    for record in records:
+        by_source[record["source"]] = by_source.get(record["source"], 0) + 1
+    manifest = {
+        "records": len(records),
+        "by_source": dict(sorted(by_source.items())),
+        "stories": len({r.get("story_id") or r["id"] for r in records}),
+        "published_from": records[0]["published_at"] if records else None,
+        "published_to": records[-1]["published_at"] if records else None,
+        "filters": {
+            "sources": sorted(sources or []), "since": str(since) if since else None,
+            "until": str(until) if until else None, "unique_stories": unique_stories,
+        },
+        "splits": (
+            {s: sum(r["split"] == s for r in records) for s in ("train", "dev", "test")}
+            if with_split else None
+        ),
+        "fill_rates": fill_rates(records),
+        "rights_reserved": sum(1 for r in records if (r.get("rights") or {}).get("reserved")),
+        "files": files,
+        "schema": "newscrawl/schema/article.schema.json",
+    }
+    (out_dir / f"{name}.manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return manifest

@@ -1,0 +1,90 @@
+"""Datasets for researchers: latest versions, reproducible files, story-aware splits."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pyarrow.parquet as pq
+from conftest import run_scrapy
+
+from newscrawl.export import export, split_of
+from newscrawl.items import FIELD_ORDER
+
+
+def _record(record_id: str, **fields) -> dict:
+    record = {name: None for name in FIELD_ORDER}
+    record.update(
+        id=record_id, source=record_id.split(":")[0], url=f"https://x.id/{record_id}",
+        title="Judul", body="Isi berita.", authors=["Ana", "Budi"], editors=[], editor_codes=[],
+        tags=["AI"], quality_flags=[], version=1, story_id=f"s-{record_id}",
+        published_at="2024-03-27T09:55:00+07:00",
+        image={"url": "https://x.id/a.jpg", "caption": "Foto", "credit": "AP/Susan Walsh"},
+    )
+    record.update(fields)
+    return record
+
+
+def _store(data, records):
+    for record in records:
+        path = data / "articles" / record["source"] / f"{record['published_at'][:7]}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def test_latest_version_unique_stories_and_byte_identical_reexport(tmp_path):
+    data = tmp_path / "data"
+    _store(data, [
+        _record("a:1", body="Versi pertama."),
+        _record("b:7", published_at="2024-03-26T08:00:00+07:00"),
+        _record("a:1", body="Versi kedua.", version=2),
+        _record("c:3", story_id="s-a:1", duplicate_of="a:1",
+                published_at="2024-03-27T03:00:00+00:00"),
+    ])
+    manifest = export(data, tmp_path / "one", ["jsonl", "csv", "parquet"])
+    lines = (tmp_path / "one" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    # Ordered by instant: b:7 (08:00 WIB on the 26th), a:1 (09:55 WIB), c:3 (10:00 WIB).
+    assert [r["id"] for r in records] == ["b:7", "a:1", "c:3"]
+    assert records[1]["body"] == "Versi kedua." and records[1]["version"] == 2
+    assert manifest["records"] == 3 and manifest["stories"] == 2
+    again = export(data, tmp_path / "two", ["jsonl", "csv", "parquet"])
+    assert again["files"] == manifest["files"]  # same sha256 for every file
+    unique = export(data, tmp_path / "u", ["jsonl"], unique_stories=True)
+    assert unique["records"] == 2
+
+
+def test_csv_and_parquet_keep_lists_and_objects(tmp_path):
+    data = tmp_path / "data"
+    _store(data, [_record("a:1")])
+    export(data, tmp_path / "out", ["csv", "parquet"])
+    with (tmp_path / "out" / "articles.csv").open(encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["authors"] == "Ana | Budi"
+    assert json.loads(row["image"])["credit"] == "AP/Susan Walsh"
+    table = pq.read_table(tmp_path / "out" / "articles.parquet").to_pylist()
+    assert table[0]["authors"] == ["Ana", "Budi"]
+    assert table[0]["image"]["credit"] == "AP/Susan Walsh"
+    assert table[0]["published_at"] == "2024-03-27T09:55:00+07:00"
+
+
+def test_split_follows_the_story_not_the_record():
+    splits = {split_of("story-42", f"x:{n}") for n in range(50)}
+    assert len(splits) == 1
+    spread = [split_of(f"story-{n}", "x") for n in range(2000)]
+    assert 0.07 < spread.count("test") / 2000 < 0.13
+    assert 0.07 < spread.count("dev") / 2000 < 0.13
+
+
+def test_export_command_after_a_crawl(tmp_path):
+    data = tmp_path / "data"
+    run_scrapy(["crawl", "detikinet"], data)
+    result = run_scrapy(["export", "--format", "jsonl,parquet", "--split"], data, mirror=None)
+    assert result.returncode == 0, result.log
+    assert "3 records (3 stories) from 1 sources" in result.log
+    out = data / "exports" / "articles"
+    manifest = json.loads((out / "articles.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["by_source"] == {"detikinet": 3}
+    assert sum(manifest["splits"].values()) == 3
+    assert run_scrapy(["export", "--format", "xlsx"], data, mirror=None).returncode == 2
