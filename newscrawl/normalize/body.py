@@ -126,7 +126,7 @@ class BodyRules:
 
 @dataclass
 class _CompiledRules:
-    drop: list[CSSSelector]
+    drop: CSSSelector
     boilerplate: re.Pattern[str]
     stop: re.Pattern[str]
     dateline: re.Pattern[str]
@@ -152,7 +152,8 @@ def _compile_rules(rules: BodyRules) -> _CompiledRules:
         alternatives = "|".join(p for p in (with_outlet, wire, lead, plain) if p)
         dateline = re.compile(rf"^(?:{alternatives})\s*{_DASH}(?:\s+|$)")
         cached = _CompiledRules(
-            drop=[CSSSelector(s) for s in (*COMMON_DROP, *rules.drop)],
+            # One union query instead of one tree walk per selector.
+            drop=CSSSelector(", ".join((*COMMON_DROP, *rules.drop))),
             boilerplate=re.compile(
                 rf"^(?:{_compile_all((*COMMON_BOILERPLATE, *rules.boilerplate)).pattern})$"
             ),
@@ -209,12 +210,11 @@ def html_paragraphs(root: etree._Element) -> list[str]:
     return paragraphs
 
 
-def _drop_elements(root: etree._Element, selectors: list[CSSSelector]) -> None:
+def _drop_elements(root: etree._Element, selector: CSSSelector) -> None:
     for comment in root.xpath("//comment()"):
         _remove_keep_tail(comment)
-    for selector in selectors:
-        for element in selector(root):
-            _remove_keep_tail(element)
+    for element in selector(root):
+        _remove_keep_tail(element)
 
 
 def _remove_keep_tail(element: etree._Element) -> None:

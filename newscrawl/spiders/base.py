@@ -96,10 +96,11 @@ def _element_texts(selection: SelectorList) -> list[str]:
     """The full text of each selected element (or the selected text node itself)."""
     texts = []
     for el in selection:
-        if isinstance(el.root, str):
-            texts.append(clean_text(el.root))
+        root = el.root
+        if isinstance(root, str):
+            texts.append(clean_text(root))
         else:
-            texts.append(clean_text(" ".join(el.css("::text").getall())))
+            texts.append(clean_text(" ".join(root.itertext())))
     return texts
 
 
