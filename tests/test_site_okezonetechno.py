@@ -138,11 +138,12 @@ def test_visible_date_with_jurnalis_prefix_and_glued_time(tmp_path):
     assert rec["quality_flags"] == []
 
 
-def test_url_day_is_the_last_resort_and_checks_the_printed_day(tmp_path):
+def test_url_day_is_never_a_publish_time_but_checks_the_printed_day(tmp_path):
     span = "<span>,&nbsp;Jurnalis-Senin, 16 Juni 2025 |15:20 WIB</span>"
     rec = without_dates(tmp_path, "3147776", {span: ""})
-    assert (rec["date_source"], rec["published_at"]) == ("url", "2025-06-16T00:00:00+07:00")
-    # A timed date always wins over the URL's day, but a different day is flagged.
+    # No time printed anywhere: no publish date (the page is dropped), not midnight.
+    assert (rec["date_source"], rec["published_at"]) == (None, None)
+    # A printed date on another day than the URL's is flagged.
     moved = variant(
         tmp_path,
         "3147776",

@@ -4,16 +4,14 @@ split over pages, a date index that pages by item offset, and a closing editor t
 either initials, "(kha)", "(SIS)", or the editor's full name, "(Arief Setyadi )"."""
 
 import re
-from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import scrapy
 from scrapy.http import TextResponse
 
 from newscrawl.normalize.body import BodyParts, BodyRules
-from newscrawl.normalize.dates import parse_offset
-from newscrawl.spiders.base import DateCandidate, Layout, NewsSpider
+from newscrawl.spiders.base import Layout, NewsSpider
 
 # The closing tag: initials, or a name of two to four capitalised words (one word such as
 # "(Reuters)" is a source, not an editor). The name form may keep a space before ")".
@@ -88,32 +86,23 @@ class OkezoneTechnoSpider(NewsSpider):
             url += f"/{(page - 1) * INDEX_PAGE_SIZE}"
         return request.replace(url=url)
 
-    def url_date(self, url: str) -> datetime | None:
+    def url_day(self, url: str) -> date | None:
+        """The day in the URL. Never a publish time (it has no time of day: midnight would be
+        a wrong minute); it checks the printed day instead."""
         match = URL_DAY.search(url)
         if not match:
             return None
         try:
-            return datetime(*map(int, match.groups()), tzinfo=parse_offset(self.timezone))
+            return date(*map(int, match.groups()))
         except ValueError:
             return None
-
-    def date_candidates(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> Iterator[DateCandidate]:
-        # The URL gives the day only: it stands in only when the page prints no time, and is
-        # compared by day (in extract_published) instead of by the hour.
-        candidates = list(super().date_candidates(response, layout, ld))
-        timed = [c for c in candidates if c.source != "url"]
-        if any(self.parse_when(c.value) for c in timed):
-            return iter(timed)
-        return iter(candidates)
 
     def extract_published(
         self, response: TextResponse, layout: Layout | None, ld: dict[str, Any], flags: list[str]
     ) -> tuple[str | None, str | None]:
         published, source = super().extract_published(response, layout, ld, flags)
-        day = self.url_date(response.url)
-        if published and day and published[:10] != day.date().isoformat():
+        day = self.url_day(response.url)
+        if published and day and published[:10] != day.isoformat():
             flags.append("date_disagreement")
         return published, source
 
