@@ -91,3 +91,15 @@ def test_rights_notice_lifted_out():
 def test_empty_input():
     assert clean_body(None).paragraphs == []
     assert clean_body("   ").text == ""
+
+
+def test_site_pattern_admitting_a_name_returns_it_as_editor():
+    import re
+
+    rules = BodyRules(
+        editor_code=re.compile(r"\(\s*([A-Za-z]{2,5}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3})\s*\)\s*$")
+    )
+    named = clean_body("<p>Isi berita.</p><p>(Arief Setyadi )</p>", rules)
+    assert (named.editors, named.editor_codes) == (["Arief Setyadi"], [])
+    coded = clean_body("<p>Isi berita. (kha)</p>", rules)
+    assert (coded.editors, coded.editor_codes, coded.paragraphs) == ([], ["kha"], ["Isi berita."])

@@ -98,6 +98,7 @@ _BLOCK_TAGS = frozenset(
 )
 
 _DASH = r"(?:-{1,2}|–|—)"
+_INITIALS = re.compile(r"[A-Za-z]{2,5}")
 _PLACE = r"[A-Z][A-Za-z.'’]*(?:\s+[A-Z][A-Za-z.'’]*){0,3}"
 
 
@@ -171,6 +172,8 @@ class BodyParts:
     paragraphs: list[str] = field(default_factory=list)
     dateline: str | None = None
     editor_codes: list[str] = field(default_factory=list)
+    # Names in a closing tag (Okezone's "(Arief Setyadi )"), where a site's pattern allows them.
+    editors: list[str] = field(default_factory=list)
     rights_notice: str | None = None
 
     @property
@@ -287,6 +290,9 @@ def clean_body(html: str | etree._Element | None, rules: BodyRules = BodyRules()
             else:
                 paragraphs.pop(0)
     parts.paragraphs = paragraphs
+    # A closing tag holds initials ("fab"); a site pattern may also admit a full name.
+    parts.editors = [c for c in parts.editor_codes if not _INITIALS.fullmatch(c)]
+    parts.editor_codes = [c for c in parts.editor_codes if _INITIALS.fullmatch(c)]
     return parts
 
 

@@ -466,6 +466,7 @@ class NewsSpider(scrapy.Spider):
         parts = self.extract_body(response, layout, ld)
         loader.add_value("body", parts.paragraphs)
         loader.add_value("editor_codes", parts.editor_codes)
+        loader.add_value("editors", parts.editors)
         loader.add_value("dateline", parts.dateline)
         rights = self.extract_rights(response, parts)
         if rights:

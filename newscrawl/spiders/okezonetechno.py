@@ -10,15 +10,15 @@ from typing import Any
 import scrapy
 from scrapy.http import TextResponse
 
-from newscrawl.normalize.body import BodyParts, BodyRules
+from newscrawl.normalize.body import BodyRules
 from newscrawl.spiders.base import Layout, NewsSpider
 
 # The closing tag: initials, or a name of two to four capitalised words (one word such as
-# "(Reuters)" is a source, not an editor). The name form may keep a space before ")".
+# "(Reuters)" is a source, not an editor), which clean_body returns as an editor name. The
+# name form may keep a space before ")".
 CLOSING_TAG = re.compile(
     r"\(\s*([A-Za-z]{2,5}|[A-Z][A-Za-z'’.-]+(?:\s+[A-Z][A-Za-z'’.-]*){1,3})\s*\)\s*$"
 )
-INITIALS = re.compile(r"[A-Za-z]{2,5}")
 URL_DAY = re.compile(r"/read/(\d{4})/(\d{2})/(\d{2})/")
 # The date index lists ten stories a page: page 2 of a day is /indeks/YYYY/MM/DD/10.
 INDEX_PAGE_SIZE = 10
@@ -105,23 +105,3 @@ class OkezoneTechnoSpider(NewsSpider):
         if published and day and published[:10] != day.isoformat():
             flags.append("date_disagreement")
         return published, source
-
-    def _closing_tags(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> tuple[BodyParts, list[str]]:
-        """The body with initials as editor codes, and the editor names from the tag."""
-        parts = super().extract_body(response, layout, ld)
-        names = [c for c in parts.editor_codes if not INITIALS.fullmatch(c)]
-        parts.editor_codes = [c for c in parts.editor_codes if INITIALS.fullmatch(c)]
-        return parts, names
-
-    def extract_body(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> BodyParts:
-        return self._closing_tags(response, layout, ld)[0]
-
-    def extract_people(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> tuple[list[str], list[str]]:
-        authors, editors = super().extract_people(response, layout, ld)
-        return authors, editors + self._closing_tags(response, layout, ld)[1]
