@@ -103,3 +103,9 @@ def test_site_pattern_admitting_a_name_returns_it_as_editor():
     assert (named.editors, named.editor_codes) == (["Arief Setyadi"], [])
     coded = clean_body("<p>Isi berita. (kha)</p>", rules)
     assert (coded.editors, coded.editor_codes, coded.paragraphs) == ([], ["kha"], ["Isi berita."])
+
+
+def test_outlet_before_place_dateline():
+    rules = BodyRules(outlet_first=(r"(?i:tribun[a-z]*\.com)",))
+    parts = clean_body("<p>TRIBUNJATENG.COM, SEMARANG – Isi berita daerah.</p>", rules)
+    assert (parts.dateline, parts.paragraphs) == ("Semarang", ["Isi berita daerah."])

@@ -38,3 +38,10 @@ def test_captions_and_credits():
         "Peserta lomba (kiri) bersiap",
         None,
     )
+
+
+def test_photo_day_in_parentheses_is_not_a_credit():
+    assert split_caption_credit("Warga antre di Jakarta, Rabu (27/3/2024)") == (
+        "Warga antre di Jakarta, Rabu (27/3/2024)",
+        None,
+    )

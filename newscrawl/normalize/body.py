@@ -117,6 +117,8 @@ class BodyRules:
     dateline_outlets: Sequence[str] = ()
     # Lead words with no place: "KOMPAS.com -", "Suara.com -".
     lead_markers: Sequence[str] = ()
+    # Regexes of outlet names printed before the place: "TRIBUNNEWS.COM, JAKARTA -".
+    outlet_first: Sequence[str] = ()
     # Rights notices to lift out of the body ("Dilarang keras mengambil konten …").
     rights_notices: Sequence[str] = ()
     editor_code: re.Pattern[str] = EDITOR_CODE
@@ -150,7 +152,11 @@ def _compile_rules(rules: BodyRules) -> _CompiledRules:
         wire = rf"(?P<place2>{_PLACE})\s*\((?:ANTARA|Antara|ANTARA News)\)"
         plain = rf"(?P<place3>{_PLACE})"
         lead = rf"(?:{leads})" if leads else ""
-        alternatives = "|".join(p for p in (with_outlet, wire, lead, plain) if p)
+        first = "|".join(rules.outlet_first)
+        outlet_then_place = rf"(?:{first})\s*,\s*(?P<place4>{_PLACE})" if first else ""
+        alternatives = "|".join(
+            p for p in (with_outlet, outlet_then_place, wire, lead, plain) if p
+        )
         dateline = re.compile(rf"^(?:{alternatives})\s*{_DASH}(?:\s+|$)")
         cached = _CompiledRules(
             # One union query instead of one tree walk per selector.
@@ -282,7 +288,7 @@ def clean_body(html: str | etree._Element | None, rules: BodyRules = BodyRules()
         match = compiled.dateline.match(paragraphs[0])
         if match:
             place = match.groupdict().get("place") or match.groupdict().get("place2")
-            place = place or match.groupdict().get("place3")
+            place = place or match.groupdict().get("place3") or match.groupdict().get("place4")
             parts.dateline = _title_place(place) if place else None
             rest = paragraphs[0][match.end() :].strip()
             if rest:

@@ -22,6 +22,7 @@ _CREDIT_WORDS = re.compile(
 )
 # "<caption>. Foto: Getty Images" (the label outside any parenthesis).
 _TRAILING_LABEL = re.compile(rf"\s*\b{_LABEL}\s*:\s*([^()]+)$", re.I)
+_PHOTO_DAY = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
 _ANTARA_CREDIT = re.compile(r"\s*(ANTARA FOTO/[^.()]+(?:\.[^.()]+)*?)\.?\s*$")
 
 
@@ -32,6 +33,8 @@ def split_caption_credit(text: str | None) -> tuple[str | None, str | None]:
         return None, None
     credit = None
     paren = _TRAILING_PAREN.search(text)
+    if paren and _PHOTO_DAY.fullmatch(paren.group(1)):
+        paren = None  # "Rabu (27/3/2024)": the day the photo was taken, not a credit
     if paren and (
         _LABELLED_PAREN.search(paren.group(0)) or _CREDIT_WORDS.search(paren.group(1))
     ):

@@ -24,29 +24,24 @@ RULES = BodyRules(
         # The reporter's byline printed as the body's first line; the writer is in #penulis.
         r"Laporan (?:Wartawan|Reporter) Tribun\w*(?:\.com)?\b.*",
     ),
-    # "TRIBUNNEWS.COM - …" (no place); "TRIBUNNEWS.COM, JAKARTA - …" is handled below.
+    # "TRIBUNNEWS.COM - …" (no place), and the outlet before the place:
+    # "TRIBUNNEWS.COM, JAKARTA - …", "TRIBUNJATENG.COM, SEMARANG – …".
     lead_markers=("TRIBUNNEWS.COM", "Tribunnews.com"),
+    outlet_first=(r"(?i:tribun[a-z]*\.com)",),
 )
 # Until 2019 inserts read "Baca: <title>" (no "juga").
 RULES_2019 = BodyRules(
     drop=RULES.drop,
     boilerplate=(*RULES.boilerplate, r"Baca\s*:\s.*"),
     lead_markers=RULES.lead_markers,
+    outlet_first=RULES.outlet_first,
 )
 
-# The outlet comes before the place: "TRIBUNNEWS.COM, JAKARTA -" (the shared dateline reads
-# "Jakarta, CNBC Indonesia -" only).
-TRIBUN_DATELINE = re.compile(
-    r"^(?i:tribun[a-z]*\.com)\s*,\s*(?P<place>[A-Z][A-Za-z.'’]*(?:\s+[A-Z][A-Za-z.'’]*){0,3})"
-    r"\s*(?:-{1,2}|–|—)(?:\s+|$)"
-)
 # The closing credit "(Tribunnews.com/Name)": a byline, not story.
 TRIBUN_CREDIT = re.compile(r"\s*\((?i:tribun[a-z]*\.com)(?:\s*/[^()]*)?\)\s*$")
 
 # A photo credit with no slash after the caption's last sentence: "… Android. (Freepik)".
 SOURCE_CREDIT = re.compile(r"(?<=[.!?])\s*\(([^()]{2,60})\)$")
-# Captions end with the day the photo was taken, "Rabu (27/3/2024)": a date, not a credit.
-CAPTION_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
 
 CREDITS = "div#penulis, div#editor"
 
@@ -116,13 +111,6 @@ class TribunnewsTechnoSpider(NewsSpider):
     ) -> BodyParts:
         parts = super().extract_body(response, layout, ld)
         paragraphs = parts.paragraphs
-        if paragraphs and parts.dateline is None:
-            match = TRIBUN_DATELINE.match(paragraphs[0])
-            if match:
-                place = match.group("place")
-                parts.dateline = place.title() if place.isupper() else place
-                rest = paragraphs[0][match.end() :].strip()
-                paragraphs[0:1] = [rest] if rest else []
         if paragraphs:
             rest = clean_text(TRIBUN_CREDIT.sub("", paragraphs[-1]))
             paragraphs[-1:] = [rest] if rest else []
@@ -132,9 +120,6 @@ class TribunnewsTechnoSpider(NewsSpider):
         self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
     ) -> dict[str, Any] | None:
         image = super().extract_image(response, layout, ld)
-        if image and image["credit"] and CAPTION_DATE.fullmatch(image["credit"]):
-            image["caption"] = f"{image['caption'] or ''} ({image['credit']})".strip()
-            image["credit"] = None
         if image and image["caption"] and not image["credit"]:
             match = SOURCE_CREDIT.search(image["caption"])
             if match:
