@@ -19,8 +19,11 @@ PONSEL = (
     "https://inet.detik.com/consumer/d-7301234/"
     "ponsel-lipat-murah-mulai-masuk-indonesia-harga-mulai-rp-8-juta"
 )
-ROBOTS = {"url": "https://inet.detik.com/robots.txt", "file": str(DETIK / "robots-inet.txt"),
-          "headers": {"Content-Type": "text/plain"}}
+ROBOTS = {
+    "url": "https://inet.detik.com/robots.txt",
+    "file": str(DETIK / "robots-inet.txt"),
+    "headers": {"Content-Type": "text/plain"},
+}
 
 
 def write_mirror(root: Path, listing_links: list[str], pages: dict[str, str]) -> Path:
@@ -66,8 +69,9 @@ def test_one_article_under_many_urls_is_one_record(tmp_path):
         PONSEL.replace("inet.detik.com", "INET.DETIK.COM") + "?single=1",
         second_path,
     ]
-    mirror = write_mirror(tmp_path / "mirror", variants, {PONSEL: ponsel_html(),
-                                                          second_path: ponsel_html()})
+    mirror = write_mirror(
+        tmp_path / "mirror", variants, {PONSEL: ponsel_html(), second_path: ponsel_html()}
+    )
     result = run_scrapy(["crawl", "detikinet"], tmp_path / "data", mirror=mirror)
     assert [r["id"] for r in result.records()] == ["detikinet:7301234"]
     assert result.records()[0]["url"] == PONSEL
@@ -98,15 +102,19 @@ def test_changed_body_inside_revisit_window_is_a_new_version(tmp_path):
     original = write_mirror(tmp_path / "m1", [PONSEL], {PONSEL: ponsel_html()})
     run_scrapy(["crawl", "detikinet"], data, mirror=original, env=revisit)
     # Whitespace and a new insert are not a change of content.
-    reflowed = ponsel_html().replace("<p>Menurut", "<p>\n   Menurut").replace(
-        "<p></p>", '<table class="linksisip"><tr><td>Baca juga: lain</td></tr></table>')
+    reflowed = (
+        ponsel_html()
+        .replace("<p>Menurut", "<p>\n   Menurut")
+        .replace("<p></p>", '<table class="linksisip"><tr><td>Baca juga: lain</td></tr></table>')
+    )
     same = write_mirror(tmp_path / "m2", [PONSEL], {PONSEL: reflowed})
     unchanged = run_scrapy(["crawl", "detikinet"], data, mirror=same, env=revisit)
     assert unchanged.stat("newscrawl/revisited") == 1
     assert unchanged.stat("newscrawl/duplicate/unchanged") == 1
     edited = ponsel_html().replace(
         "Pembeli awal dijanjikan garansi layar selama satu tahun.",
-        "Pembeli awal dijanjikan garansi layar selama dua tahun dan bonus pelindung layar.")
+        "Pembeli awal dijanjikan garansi layar selama dua tahun dan bonus pelindung layar.",
+    )
     changed = write_mirror(tmp_path / "m3", [PONSEL], {PONSEL: edited})
     updated = run_scrapy(["crawl", "detikinet"], data, mirror=changed, env=revisit)
     assert updated.stat("newscrawl/updated") == 1
@@ -120,9 +128,7 @@ def test_changed_body_inside_revisit_window_is_a_new_version(tmp_path):
     assert quiet.stat("newscrawl/skipped/known") == 1
 
 
-def test_syndicated_copy_across_outlets_joins_the_story(tmp_path):
-    data = tmp_path / "data"
-    run_scrapy(["crawl", "cnbcindonesia"], data)
+def _syndicated_copy_mirror(tmp_path: Path) -> Path:
     seed = json.loads((CNBC / "articles" / "525780.expected.json").read_text(encoding="utf-8"))
     paragraphs = seed["body"].split("\n\n")
     paragraphs[2] = "Zuckerberg disebut menulis sendiri email tersebut kepada para peneliti."
@@ -131,8 +137,13 @@ def test_syndicated_copy_across_outlets_joins_the_story(tmp_path):
     start = html.index("<p>Ponsel lipat tidak lagi")
     end = html.index("<p></p>")
     copy = html[:start] + body + html[end:]
-    mirror = write_mirror(tmp_path / "mirror", [PONSEL], {PONSEL: copy})
-    result = run_scrapy(["crawl", "detikinet"], data, mirror=mirror)
+    return write_mirror(tmp_path / "mirror", [PONSEL], {PONSEL: copy})
+
+
+def test_syndicated_copy_across_outlets_joins_the_story(tmp_path):
+    data = tmp_path / "data"
+    run_scrapy(["crawl", "cnbcindonesia"], data)
+    result = run_scrapy(["crawl", "detikinet"], data, mirror=_syndicated_copy_mirror(tmp_path))
     [detik] = result.records("detikinet")
     [cnbc] = [r for r in result.records("cnbcindonesia") if r["id"] == "cnbcindonesia:525780"]
     assert detik["duplicate_of"] == "cnbcindonesia:525780"
@@ -143,6 +154,19 @@ def test_syndicated_copy_across_outlets_joins_the_story(tmp_path):
     assert all(r["story_id"] != cnbc["story_id"] for r in others)
 
 
+def test_records_older_than_the_story_window_are_not_matched(tmp_path):
+    data = tmp_path / "data"
+    short = {"NEWSCRAWL_STORY_WINDOW_DAYS": str(1 / 86400)}  # one second
+    first = run_scrapy(["crawl", "cnbcindonesia"], data, env=short)
+    assert first.stat("newscrawl/stories/pruned") == 0  # nothing older than a second yet
+    time.sleep(1.5)
+    result = run_scrapy(
+        ["crawl", "detikinet"], data, mirror=_syndicated_copy_mirror(tmp_path), env=short
+    )
+    [detik] = result.records("detikinet")
+    assert detik["duplicate_of"] is None
+
+
 def _many_articles_mirror(root: Path, count: int) -> tuple[Path, set[str]]:
     html = ponsel_html()
     urls = [PONSEL.replace("7301234", str(7400000 + n)) for n in range(count)]
@@ -150,7 +174,8 @@ def _many_articles_mirror(root: Path, count: int) -> tuple[Path, set[str]]:
     for n, url in enumerate(urls):
         # Each page a distinct article with a distinct body.
         pages[url] = html.replace("7301234", str(7400000 + n)).replace(
-            "Ponsel lipat tidak lagi", f"Laporan nomor {n}: ponsel lipat tidak lagi")
+            "Ponsel lipat tidak lagi", f"Laporan nomor {n}: ponsel lipat tidak lagi"
+        )
     return write_mirror(root, urls, pages), {f"detikinet:{7400000 + n}" for n in range(count)}
 
 
@@ -167,10 +192,24 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(tmp_path):
     killed_with_partial_store = 0
     for trial in range(12):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "crawl", "detikinet", "-s", "LOG_LEVEL=WARNING",
-             # Spread the stores over a couple of seconds so kills land mid-crawl.
-             "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "detikinet",
+                "-s",
+                "LOG_LEVEL=WARNING",
+                # Spread the stores over a couple of seconds so kills land mid-crawl.
+                "-s",
+                "DOWNLOAD_DELAY=0.02",
+                "-s",
+                "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         if trial % 2:
             time.sleep(rng.uniform(0.2, 2.5))  # any moment: start-up, discovery, storing
@@ -188,7 +227,8 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(tmp_path):
     final = run_scrapy(["crawl", "detikinet"], data, mirror=mirror)
     assert final.returncode == 0
     lines = [
-        line for p in (data / "articles").rglob("*.jsonl")
+        line
+        for p in (data / "articles").rglob("*.jsonl")
         for line in p.read_text(encoding="utf-8").splitlines()
     ]
     records = [json.loads(line) for line in lines]  # every line is valid JSON

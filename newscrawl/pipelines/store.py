@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import statistics
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from itemadapter import ItemAdapter
@@ -31,6 +32,7 @@ class JsonlStorePipeline:
         self.stats = crawler.stats
         self.fsync = crawler.settings.getbool("NEWSCRAWL_FSYNC", False)
         self.min_words = crawler.settings.getint("NEWSCRAWL_MIN_WORDS", 40)
+        self.story_window_days = crawler.settings.getfloat("NEWSCRAWL_STORY_WINDOW_DAYS", 30)
         self.handles: dict[Path, int] = {}
         self.state: CrawlState | None = None
         # Body lengths of this run's records, for the run report's median (one int each).
@@ -42,6 +44,12 @@ class JsonlStorePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.state = CrawlState.acquire(self.root)
+        if self.story_window_days > 0:
+            # Copies of a story appear within days: older records stop being matched before
+            # this crawl matches anything, so the story index stays small (they keep their
+            # story_id).
+            cutoff = datetime.now(timezone.utc) - timedelta(days=self.story_window_days)
+            self.stats.set_value("newscrawl/stories/pruned", self.state.stories.prune(cutoff))
         if self.state.repaired_lines:
             self.stats.set_value("newscrawl/store/repaired_lines", self.state.repaired_lines)
         if self.state.reconciled:
