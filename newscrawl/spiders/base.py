@@ -37,7 +37,7 @@ from newscrawl.items import Article
 from newscrawl.loaders import ArticleLoader
 from newscrawl.normalize.body import BodyParts, BodyRules, clean_body
 from newscrawl.normalize.bylines import parse_credits, split_names
-from newscrawl.normalize.dates import in_offset, parse_date, to_iso
+from newscrawl.normalize.dates import in_offset, parse_date, parse_offset, to_iso
 from newscrawl.normalize.encoding import has_mojibake
 from newscrawl.normalize.images import split_caption_credit
 from newscrawl.normalize.jsonld import (
@@ -203,7 +203,7 @@ class NewsSpider(scrapy.Spider):
     def window(self) -> tuple[datetime, datetime] | None:
         if not self.since or not self.until:
             return None
-        offset = _offset(self.timezone)
+        offset = parse_offset(self.timezone)
         start = datetime.combine(self.since, datetime.min.time(), tzinfo=offset)
         end = datetime.combine(self.until, datetime.max.time(), tzinfo=offset)
         return start, end
@@ -670,12 +670,6 @@ class NewsSpider(scrapy.Spider):
                     tags.setdefault(name, content)
         self._meta_cache = (response, tags)
         return tags
-
-def _offset(text: str) -> timezone:
-    sign = -1 if text.startswith("-") else 1
-    hours, minutes = text.lstrip("+-").split(":")
-    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
-
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
