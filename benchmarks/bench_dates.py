@@ -17,9 +17,16 @@ import timeit
 from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from date_samples import ABSOLUTE, REFERENCE, RELATIVE  # noqa: E402
+# The strings of the date normaliser's test table: one list of real formats, two uses.
+import test_dates  # noqa: E402
+
+ABSOLUTE = [text for text, _ in test_dates.ABSOLUTE if isinstance(text, str)]
+RELATIVE = [text for text, _ in test_dates.RELATIVE]
+REFERENCE = test_dates.REF
 
 from newscrawl.normalize.dates import parse_date  # noqa: E402
 
