@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 from conftest import MIRROR, ROOT, run_scrapy
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
@@ -30,6 +31,12 @@ def test_crawlall_runs_every_spider_reports_and_second_run_adds_nothing(tmp_path
     assert first.returncode == 0, first.log[-3000:]
     report = latest_report(data)
     assert [s["source"] for s in report["sources"]] == SPIDERS
+    # Every outlet's records follow the published schema.
+    schema = json.loads((ROOT / "newscrawl" / "schema" / "article.schema.json").read_text())
+    records = first.records()
+    assert {r["source"] for r in records} == set(SPIDERS)
+    for record in records:
+        jsonschema.validate(record, schema)
     for source in report["sources"]:
         assert source["status"] == "healthy", source
         assert source["new"] >= 3 and source["stored"] == source["new"]
