@@ -57,6 +57,7 @@ Several processes may open the same ledger (WAL: many readers, one writer;
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import sqlite3
 import threading
@@ -171,6 +172,16 @@ SELECT ?, ?, id FROM articles WHERE record_id = ?
 """
 
 
+@contextmanager
+def _init_lock(path: Path) -> Iterator[None]:
+    with open(path.with_name(path.name + ".init-lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @dataclass(frozen=True, slots=True)
 class KnownArticle:
     """What the ledger knows about one stored record."""
@@ -256,7 +267,14 @@ class Ledger:
         self._conn: sqlite3.Connection | None = sqlite3.connect(
             str(self.path), isolation_level=None, check_same_thread=False, timeout=30.0
         )
+        # Two processes opening a new ledger at once: switching it to WAL answers "database
+        # is locked" at once instead of waiting, so set-up is serialised with a file lock.
+        with _init_lock(self.path):
+            self._set_up(cache_kib)
+
+    def _set_up(self, cache_kib: int) -> None:
         conn = self._conn
+        assert conn is not None
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")

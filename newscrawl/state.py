@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
-from newscrawl.jsonl import repair_partition
+from newscrawl.jsonl import partition_lock, repair_open_partition
 from newscrawl.ledger import Ledger
 from newscrawl.stories import StoryIndex
 
@@ -61,26 +62,33 @@ class CrawlState:
         added = 0
         for path in sorted(self.articles_dir.rglob("*.jsonl")):
             offset = int(self.ledger.get_meta(self.partition_key(path)) or 0)
-            size = path.stat().st_size
-            if size == offset:
+            if path.stat().st_size == offset:
                 continue
-            self.repaired_lines += repair_partition(path)
-            size = path.stat().st_size
-            if size < offset:
-                # The file shrank (edited by hand, restored from a backup): read it all again.
-                offset = 0
-            records = list(_read_records(path, offset))
-            if records:
-                with self.ledger.batch():
-                    added += self.ledger.reconcile(records)
-                    self.stories.reconcile(records)
-            self.ledger.set_meta(self.partition_key(path), str(size))
+            handle = os.open(path, os.O_RDWR)
+            try:
+                with partition_lock(handle):
+                    self.repaired_lines += repair_open_partition(handle, path)
+                    size = os.fstat(handle).st_size
+                    if size < offset:
+                        # The file shrank (edited by hand, restored from a backup): read it all.
+                        offset = 0
+                    records = _read_records(path, offset, size)
+                    with self.ledger.batch():
+                        added += self.ledger.reconcile(records)
+                        self.stories.reconcile(records)
+                        self.ledger.set_meta(self.partition_key(path), str(size))
+            finally:
+                os.close(handle)
         if added:
             logger.warning("Ledger caught up with the store: %d records added", added)
         return added
 
-    def commit_stored(self, record: dict[str, Any], path: Path, end_offset: int) -> None:
-        """Record a line just appended to `path` (ending at `end_offset`) in the ledger."""
+    def commit_stored(self, record: dict[str, Any], path: Path, start: int, end: int) -> None:
+        """Record a line just appended to `path` (bytes `start` to `end`) in the ledger. The
+        partition's offset moves only if the ledger already had every line before this one: a
+        line another process wrote but did not record (it crashed) stays behind the offset,
+        to be reconciled at the next start."""
+        key = self.partition_key(path)
         with self.ledger.batch():
             self.ledger.record(
                 record["id"],
@@ -93,14 +101,15 @@ class CrawlState:
             )
             if record.get("published_at"):
                 self.ledger.set_watermark(record["source"], record["published_at"])
-            self.ledger.set_meta(self.partition_key(path), str(end_offset))
+            if int(self.ledger.get_meta(key) or 0) == start:
+                self.ledger.set_meta(key, str(end))
 
 
-def _read_records(path: Path, offset: int) -> list[dict[str, Any]]:
+def _read_records(path: Path, offset: int, end: int) -> list[dict[str, Any]]:
     records = []
     with path.open("rb") as handle:
         handle.seek(offset)
-        for line in handle:
+        for line in handle.read(end - offset).splitlines():
             try:
                 records.append(json.loads(line))
             except ValueError:

@@ -235,3 +235,34 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(tmp_path):
     assert sorted(r["id"] for r in records) == sorted(ids)  # each article exactly once
     # The trials did interrupt the crawl part-way (the test exercised what it claims).
     assert killed_with_partial_store >= 1
+
+
+def test_two_concurrent_crawls_store_each_article_once(tmp_path):
+    """An analyst's `scrapy crawl` during the cron run: one data dir, two writers."""
+    mirror, ids = _many_articles_mirror(tmp_path / "mirror", 40)
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    env.update(NEWSCRAWL_DATA_DIR=str(data), NEWSCRAWL_MIRROR=str(mirror))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "scrapy", "crawl", "detikinet", "-s", "LOG_LEVEL=INFO"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    logs = [proc.communicate(timeout=120)[0] for proc in procs]
+    for proc, log in zip(procs, logs, strict=True):
+        assert proc.returncode == 0, log[-3000:]
+    records = [
+        json.loads(line)
+        for path in (data / "articles").rglob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    assert sorted(r["id"] for r in records) == sorted(ids)
+    # A third run knows everything the two wrote.
+    third = run_scrapy(["crawl", "detikinet"], data, mirror=mirror)
+    assert third.stat("newscrawl/new") == 0 and third.stat("newscrawl/skipped/known") == len(ids)

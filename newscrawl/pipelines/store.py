@@ -19,8 +19,9 @@ from itemadapter import ItemAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
-from newscrawl.jsonl import encode_record, partition_path, repair_partition
+from newscrawl.jsonl import encode_record, partition_lock, partition_path, repair_open_partition
 from newscrawl.loaders import complete_record
+from newscrawl.pipelines.dedupe import Duplicate
 from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
@@ -59,10 +60,11 @@ class JsonlStorePipeline:
         handle = self.handles.get(path)
         if handle is None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            repaired = repair_partition(path)
+            handle = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            with partition_lock(handle):
+                repaired = repair_open_partition(handle, path)
             if repaired:
                 self.stats.inc_value("newscrawl/store/repaired_lines", repaired)
-            handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             self.handles[path] = handle
         return handle
 
@@ -70,11 +72,20 @@ class JsonlStorePipeline:
         record = complete_record(ItemAdapter(item).item)
         path = partition_path(self.root, record)
         handle = self.open_partition(path)
-        os.write(handle, encode_record(record))
-        if self.fsync:
-            os.fsync(handle)
         assert self.state is not None
-        self.state.commit_stored(record, path, os.fstat(handle).st_size)
+        line = encode_record(record)
+        # The last check, the write and the ledger commit are one step for every process
+        # writing this partition, so two concurrent crawls cannot both store an article.
+        with partition_lock(handle):
+            stored = self.state.ledger.known(record_id=record["id"])
+            if stored is not None and (stored.version or 1) >= (record["version"] or 1):
+                self.stats.inc_value("newscrawl/duplicate/concurrent")
+                raise Duplicate(f"stored meanwhile by another process: {record['url']}")
+            start = os.fstat(handle).st_size
+            os.write(handle, line)
+            if self.fsync:
+                os.fsync(handle)
+            self.state.commit_stored(record, path, start, start + len(line))
         self.count_fill(record)
         return item
 
