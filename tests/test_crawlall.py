@@ -200,3 +200,15 @@ def test_newscrawl_command_works_from_any_directory(tmp_path):
     )
     assert crawled.returncode == 0, crawled.stderr[-2000:]
     assert len(list((tmp_path / "data" / "articles" / "detikinet").glob("*.jsonl"))) == 1
+
+
+def test_old_logs_are_pruned(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    old, new = logs / "crawlall-20240101T000000Z.log", logs / "crawlall-20261127T000000Z.log"
+    for path in (old, new):
+        path.write_text("log")
+    month_ago = time.time() - 31 * 86400
+    os.utime(old, (month_ago, month_ago))
+    assert runs.prune(logs, "crawlall-*.log", keep_days=30) == 1
+    assert not old.exists() and new.exists()
