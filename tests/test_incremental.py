@@ -266,3 +266,15 @@ def test_two_concurrent_crawls_store_each_article_once(tmp_path):
     # A third run knows everything the two wrote.
     third = run_scrapy(["crawl", "detikinet"], data, mirror=mirror)
     assert third.stat("newscrawl/new") == 0 and third.stat("newscrawl/skipped/known") == len(ids)
+
+
+def test_deleted_ledger_is_rebuilt_from_the_store(tmp_path):
+    data = tmp_path / "data"
+    first = run_scrapy(["crawl", "detikinet"], data)
+    for path in (data / "state").glob("ledger.sqlite3*"):
+        path.unlink()
+    second = run_scrapy(["crawl", "detikinet"], data)
+    assert second.stat("newscrawl/store/reconciled") == first.stat("newscrawl/new") == 3
+    assert second.stat("newscrawl/new") == 0
+    assert second.stat("newscrawl/skipped/known") >= 3
+    assert len(second.records()) == 3
