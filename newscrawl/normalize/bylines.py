@@ -82,11 +82,3 @@ def parse_editor_codes(text: str | None) -> list[str]:
     if not match:
         return []
     return [code.strip() for code in match.group(1).split("/")]
-
-
-def strip_editor_code(text: str) -> tuple[str, list[str]]:
-    """Remove a closing code from the end of a paragraph: (rest, codes)."""
-    match = EDITOR_CODE.search(text)
-    if not match:
-        return text, []
-    return text[: match.start()].rstrip(), [c.strip() for c in match.group(1).split("/")]
