@@ -109,3 +109,33 @@ def test_outlet_before_place_dateline():
     rules = BodyRules(outlet_first=(r"(?i:tribun[a-z]*\.com)",))
     parts = clean_body("<p>TRIBUNJATENG.COM, SEMARANG – Isi berita daerah.</p>", rules)
     assert (parts.dateline, parts.paragraphs) == ("Semarang", ["Isi berita daerah."])
+
+
+def test_drop_matcher_selects_what_css_selects():
+    """The one-walk matcher behind every site's drop list agrees with lxml's CSS engine,
+    for the simple selectors it handles itself and the complex ones it hands to XPath."""
+    import lxml.html
+    from lxml.cssselect import CSSSelector
+
+    from newscrawl.normalize.body import COMMON_DROP, DropMatcher
+
+    html = """<div>
+      <p class="ads-top x">ad</p><p class="top-ads">not an ad prefix</p><p class=" ads">ad</p>
+      <div class="sisip_artikel">insert</div><div class="x sisip_y">insert</div>
+      <div class="xsisip_y">kept</div><table class="linksisip"><tr><td>t</td></tr></table>
+      <div class="linksisip">a div, kept</div><div id="div-gpt-ad-1">slot</div>
+      <div id="x-div-gpt-ad">kept</div><span class="related-news">r</span>
+      <div class="paradetail extra">p</div><div class="paradetail2">kept</div>
+      <p class="baca">tribun insert</p><div class="caption-x">c</div>
+      <section><p class="lead">first</p><p class="lead">second</p></section>
+      <!-- a comment --><script>var x;</script><figure><img src="a.jpg"></figure>
+    </div>"""
+    selectors = (*COMMON_DROP, "p.baca", "[class*='caption']", "section p.lead:first-child",
+                 "div[class='paradetail extra']", "[data-missing]")
+    root = lxml.html.fragment_fromstring(html)
+    expected = {el for css in selectors for el in CSSSelector(css)(root)}
+    expected |= set(root.xpath("descendant::comment()"))
+    found = DropMatcher(selectors)(root)
+    assert set(found) == expected
+    kept_texts = {el.text for el in root.iter("div", "p") if el not in expected}
+    assert {"not an ad prefix", "kept", "a div, kept", "second"} <= kept_texts

@@ -28,7 +28,8 @@ from urllib.parse import quote
 
 import scrapy
 from lxml import etree
-from parsel import Selector, SelectorList
+from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url
@@ -84,24 +85,49 @@ class DateCandidate:
     value: Any
 
 
-def select(node: Selector | TextResponse, query: str) -> SelectorList:
-    """CSS by default; a query starting with "xpath:" is XPath (for positions such as
-    "the second of these divs", which CSS cannot say across classes)."""
-    if query.startswith("xpath:"):
-        return node.xpath(query[len("xpath:") :])
-    return node.css(query)
+def compile_query(query: str, first_only: bool = False) -> etree.XPath:
+    """A layout selector compiled once: CSS by default (with parsel's `::text` and
+    `::attr(name)`), XPath when it starts with "xpath:" (for positions such as "the second of
+    these divs", which CSS cannot say across classes).
 
-
-def _element_texts(selection: SelectorList) -> list[str]:
-    """The full text of each selected element (or the selected text node itself)."""
-    texts = []
-    for el in selection:
-        root = el.root
-        if isinstance(root, str):
-            texts.append(clean_text(root))
+    `first_only` asks for the first match in document order. For a one-step query (what most
+    layout selectors are: `div.detail__body-text`) that becomes the step's `[1]`, where libxml2
+    stops at the first match instead of testing every element of a 200 KB page."""
+    key = (query, first_only)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        if query.startswith("xpath:"):
+            xpath = query[len("xpath:") :]
         else:
-            texts.append(clean_text(" ".join(root.itertext())))
-    return texts
+            xpath = _CSS.css_to_xpath(query)
+        if first_only and _ONE_STEP.match(xpath):
+            xpath += "[1]"
+        compiled = _COMPILED[key] = etree.XPath(xpath, smart_strings=False)
+    return compiled
+
+
+# Compiled once per process: translating CSS and compiling XPath per call, and wrapping every
+# result in a parsel Selector, cost more than the queries themselves.
+_CSS = HTMLTranslator()
+_COMPILED: dict[tuple[str, bool], etree.XPath] = {}
+# One location step from the context node, no "/" or "|" anywhere (not even in a literal).
+_ONE_STEP = re.compile(r"^descendant-or-self::[\w*-]+(?:\[[^/|]*\])?$")
+
+
+def select(node: etree._Element, query: str) -> list[Any]:
+    """The elements (or strings, for `::text`/`::attr()`) `query` selects under `node`."""
+    return compile_query(query)(node)
+
+
+def element_text(node: etree._Element | str) -> str:
+    """The cleaned full text of an element (or of a selected string)."""
+    if isinstance(node, str):
+        return clean_text(node)
+    return clean_text(" ".join(node.itertext()))
+
+
+def _element_texts(selection: list[Any]) -> list[str]:
+    return [element_text(node) for node in selection]
 
 
 def parse_day(value: str | None, name: str) -> date | None:
@@ -397,21 +423,42 @@ class NewsSpider(scrapy.Spider):
             crawler.stats.inc_value(key, count)
 
     # ------------------------------------------------------------------ article parsing
-    def select(self, response: TextResponse, query: str) -> SelectorList:
-        """`select` memoised per page: layout detection and extraction ask for the same
-        containers, and a class query over a 200 KB page costs about a millisecond."""
+    def page_root(self, response: TextResponse) -> etree._Element:
+        """The parsed page, once per response."""
+        cached = getattr(self, "_root_cache", None)
+        if cached is None or cached[0] is not response:
+            cached = self._root_cache = (response, parse_html(response.text))
+        return cached[1]
+
+    def select(self, response: TextResponse, query: str) -> list[Any]:
+        """`select` over the whole page, memoised per page: layout detection and extraction
+        ask for the same containers, and each query scans the whole document."""
         cached = getattr(self, "_select_cache", None)
         if cached is None or cached[0] is not response:
             cached = (response, {})
             self._select_cache = cached
         results = cached[1]
         if query not in results:
-            results[query] = select(response, query)
+            results[query] = select(self.page_root(response), query)
         return results[query]
+
+    def select_first(self, response: TextResponse, query: str) -> Any:
+        """The first element (or string) `query` selects on the page, or None; memoised."""
+        cached = getattr(self, "_select_cache", None)
+        if cached is None or cached[0] is not response:
+            cached = (response, {})
+            self._select_cache = cached
+        results = cached[1]
+        if query in results:
+            return next(iter(results[query]), None)
+        key = (query, "first")
+        if key not in results:
+            results[key] = next(iter(compile_query(query, True)(self.page_root(response))), None)
+        return results[key]
 
     def detect_layout(self, response: TextResponse) -> Layout | None:
         for layout in self.layouts:
-            if self.select(response, layout.detect):
+            if self.select_first(response, layout.detect) is not None:
                 return layout
         return None
 
@@ -430,10 +477,9 @@ class NewsSpider(scrapy.Spider):
     def extract_article(self, response: TextResponse) -> Article:
         """The record of one article page (before validation, dedupe and storage)."""
         layout = self.detect_layout(response)
-        objects = jsonld_objects(response.css('script[type="application/ld+json"]::text').getall())
+        objects = jsonld_objects(self._head(response).jsonld)
         ld = find_article(objects)
-        # Reuse the response's parsed tree: ItemLoader would otherwise parse the page again.
-        loader = ArticleLoader(item=Article(), selector=response.selector, response=response)
+        loader = ArticleLoader()
         flags: list[str] = []
 
         url = self.canonical_article_url(response)
@@ -442,11 +488,14 @@ class NewsSpider(scrapy.Spider):
         loader.add_value("source", self.name)
         loader.add_value("outlet", self.outlet)
         loader.add_value("section", self.section)
-        loader.add_value("language", response.css("html::attr(lang)").get("")[:2] or self.language)
+        root = self.page_root(response)
+        lang = root.get("lang", "") if root.tag == "html" else ""
+        loader.add_value("language", lang[:2] or self.language)
         loader.add_value("parser", f"{self.name}@{layout.version if layout else 'jsonld'}")
 
         if layout and layout.title:
-            loader.add_value("title", _element_texts(self.select(response, layout.title))[:1])
+            title = self.select_first(response, layout.title)
+            loader.add_value("title", element_text(title) if title is not None else None)
         loader.add_value("title", text_value(ld.get("headline")))
         loader.add_value("title", self.meta(response, "og:title"))
 
@@ -496,7 +545,7 @@ class NewsSpider(scrapy.Spider):
     # Each extract_* step is a method so that a site with a real quirk can override one step.
     def canonical_article_url(self, response: TextResponse) -> str:
         candidates = [
-            response.css('link[rel="canonical"]::attr(href)').get(),
+            self._head(response).canonical,
             self.meta(response, "og:url"),
             response.url,
         ]
@@ -595,10 +644,10 @@ class NewsSpider(scrapy.Spider):
         self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
     ) -> BodyParts:
         if layout and layout.body:
-            container = self.select(response, layout.body)
-            if container:
+            container = self.select_first(response, layout.body)
+            if container is not None:
                 # clean_body edits the tree it is given; a copy keeps the page intact.
-                return clean_body(copy.deepcopy(container[0].root), layout.rules)
+                return clean_body(copy.deepcopy(container), layout.rules)
         article_body = text_value(ld.get("articleBody"))
         if article_body:
             paragraphs = "".join(f"<p>{_escape(p)}</p>" for p in article_body.split("\n"))
@@ -610,7 +659,7 @@ class NewsSpider(scrapy.Spider):
         return self.layouts[0].rules if self.layouts else BodyRules()
 
     def extract_rights(self, response: TextResponse, parts: BodyParts) -> dict[str, Any] | None:
-        robots = " ".join(response.css('meta[name="robots"]::attr(content)').getall()).lower()
+        robots = " ".join(self._head(response).robots).lower()
         reserved_by_meta = any(tag in robots for tag in ("noai", "noimageai"))
         if parts.rights_notice or reserved_by_meta:
             return {"reserved": True, "notice": parts.rights_notice or f"robots: {robots}"}
@@ -621,13 +670,15 @@ class NewsSpider(scrapy.Spider):
     ) -> dict[str, Any] | None:
         url = None
         if layout and layout.image:
-            url = self.select(response, layout.image).css("::attr(src)").get()
+            image = self.select_first(response, layout.image)
+            url = image.get("src") if image is not None else None
         url = url or self.meta(response, "og:image") or image_url(ld.get("image"))
         caption = credit = None
         if layout and layout.caption:
-            texts = _element_texts(self.select(response, layout.caption))
-            if texts:
-                caption, credit = split_caption_credit(texts[0])
+            element = self.select_first(response, layout.caption)
+            text = element_text(element) if element is not None else ""
+            if text:
+                caption, credit = split_caption_credit(text)
         if not url and not caption:
             return None
         return {"url": response.urljoin(url) if url else None, "caption": caption, "credit": credit}
@@ -647,29 +698,60 @@ class NewsSpider(scrapy.Spider):
 
     def meta(self, response: TextResponse, *names_: str) -> str | None:
         """The first non-empty <meta> content among `names_` (name, property or itemprop)."""
-        tags = self._meta_tags(response)
+        tags = self._head(response).meta
         for name in names_:
             value = tags.get(name)
             if value:
                 return value
         return None
 
-    def _meta_tags(self, response: TextResponse) -> dict[str, str]:
-        # One pass over the page's meta tags instead of one XPath query per lookup.
-        cached = getattr(self, "_meta_cache", None)
+    def _head(self, response: TextResponse) -> HeadTags:
+        # One pass over the page's meta, link and script tags instead of a query per lookup.
+        cached = getattr(self, "_head_cache", None)
         if cached is not None and cached[0] is response:
             return cached[1]
-        tags: dict[str, str] = {}
-        for element in response.selector.root.iter("meta"):
-            content = (element.get("content") or "").strip()
-            if not content:
-                continue
-            for key in ("property", "name", "itemprop"):
-                name = element.get(key)
-                if name:
-                    tags.setdefault(name, content)
-        self._meta_cache = (response, tags)
-        return tags
+        head = HeadTags()
+        for element in self.page_root(response).iter("meta", "link", "script"):
+            tag = element.tag
+            if tag == "meta":
+                content = (element.get("content") or "").strip()
+                if not content:
+                    continue
+                if element.get("name") == "robots":
+                    head.robots.append(content)
+                for key in ("property", "name", "itemprop"):
+                    name = element.get(key)
+                    if name:
+                        head.meta.setdefault(name, content)
+            elif tag == "link":
+                if head.canonical is None and element.get("rel") == "canonical" and element.get("href"):
+                    head.canonical = element.get("href")
+            elif element.get("type") == "application/ld+json" and element.text:
+                head.jsonld.append(element.text)
+        self._head_cache = (response, head)
+        return head
+
+
+@dataclass
+class HeadTags:
+    """What a page says about itself outside the article markup."""
+
+    meta: dict[str, str] = field(default_factory=dict)
+    robots: list[str] = field(default_factory=list)
+    canonical: str | None = None
+    jsonld: list[str] = field(default_factory=list)
+
+
+_HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8")
+
+
+def parse_html(text: str) -> etree._Element:
+    """The tree of an HTML page, as parsel builds it but with plain lxml elements (lxml.html's
+    element classes cost a Python call per element touched)."""
+    body = text.strip().replace("\x00", "").encode("utf-8")
+    root = etree.fromstring(body, parser=_HTML_PARSER) if body else None
+    return root if root is not None else etree.fromstring(b"<html/>", parser=_HTML_PARSER)
+
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -22,7 +22,7 @@ from scrapy.http import TextResponse
 from newscrawl.normalize.body import BodyRules
 from newscrawl.normalize.bylines import split_names
 from newscrawl.normalize.jsonld import names
-from newscrawl.spiders.base import Layout, NewsSpider, select
+from newscrawl.spiders.base import Layout, NewsSpider, element_text
 
 WIB = timezone(timedelta(hours=7))
 # /read/2025/06/19/05101141/…: date, then HHMMSS (WIB) and a counter.
@@ -106,8 +106,8 @@ class KompasTeknoSpider(NewsSpider):
     ) -> tuple[list[str], list[str]]:
         credit: list[str] = []
         if layout and layout.authors:
-            for el in select(response, layout.authors):
-                credit += split_names(" ".join(el.css("::text").getall()))
+            for el in self.select(response, layout.authors):
+                credit += split_names(element_text(el))
         # The credit block prints no roles: one name is the writer; else the last is the editor.
         split = len(credit) - 1 if len(credit) > 1 else len(credit)
         credit_authors, credit_editors = credit[:split], credit[split:]

@@ -20,13 +20,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import lxml.html
+from lxml import etree
 from scrapy.http import TextResponse
 
-from newscrawl.normalize.body import BodyParts, BodyRules, clean_body
+from newscrawl.normalize.body import BodyParts, BodyRules, clean_body, drop_element
 from newscrawl.normalize.bylines import parse_credits
 from newscrawl.normalize.text import clean_text
-from newscrawl.spiders.base import DateCandidate, Layout, NewsSpider, select
+from newscrawl.spiders.base import DateCandidate, Layout, NewsSpider, element_text
 
 # "Penulis: Nama" (or "Reporter: …") closing the story; also the stop line of the body.
 WRITER_TAIL = r"\*?\s*(?:Penulis|Reporter)\s*:.*"
@@ -114,8 +114,9 @@ class Liputan6TeknoSpider(NewsSpider):
     ) -> tuple[list[str], list[str]]:
         authors, editors = super().extract_people(response, layout, ld)
         if layout and layout.body:
-            for paragraph in select(response, layout.body).css("p"):
-                text = clean_text(" ".join(paragraph.css("::text").getall()))
+            paragraphs = (p for body in self.select(response, layout.body) for p in body.iter("p"))
+            for paragraph in paragraphs:
+                text = element_text(paragraph)
                 if _WRITER_TAIL.match(text):
                     credits = parse_credits(text)
                     authors += credits.get("authors", [])
@@ -125,10 +126,10 @@ class Liputan6TeknoSpider(NewsSpider):
     def extract_body(
         self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
     ) -> BodyParts:
-        container = select(response, layout.body) if layout and layout.body else []
+        container = self.select(response, layout.body) if layout and layout.body else []
         if not container or layout is None:
             return super().extract_body(response, layout, ld)
-        root = lxml.html.fragment_fromstring(container[0].get(), create_parent="div")
+        root = copy.deepcopy(container[0])
         place = _take_lead(root)
         _drop_empty_page_titles(root, layout.rules)
         parts = clean_body(root, layout.rules)
@@ -137,17 +138,17 @@ class Liputan6TeknoSpider(NewsSpider):
         return parts
 
 
-def _drop_empty_page_titles(root: lxml.html.HtmlElement, rules: BodyRules) -> None:
+def _drop_empty_page_titles(root: etree._Element, rules: BodyRules) -> None:
     """A page title heads its page's text: the title of a page with no text (the closing
     "Infografis …" or "Saksikan Video …" page of a multi-page article) goes too."""
     for title in root.cssselect(".article-content-body__item-title"):
         page = title.getparent()
         rest = [copy.deepcopy(child) for child in page if child is not title]
         if not any(clean_body(child, rules).paragraphs for child in rest):
-            title.drop_tree()
+            drop_element(title)
 
 
-def _take_lead(root: lxml.html.HtmlElement) -> str | None:
+def _take_lead(root: etree._Element) -> str | None:
     """Remove the bold "Liputan6.com, Place -" opening the first paragraph; return the place."""
     first = next(iter(root.xpath(".//p[normalize-space()]")), None)
     if first is None or (first.text or "").strip() or not len(first):
@@ -155,7 +156,7 @@ def _take_lead(root: lxml.html.HtmlElement) -> str | None:
     bold = first[0]
     if bold.tag not in ("b", "strong"):
         return None
-    match = _LEAD.match(clean_text(bold.text_content()))
+    match = _LEAD.match(clean_text("".join(bold.itertext())))
     if not match:
         return None
     # The dash is inside the bold, after it, or missing; the story starts after it.
