@@ -67,8 +67,9 @@ ITEM_PIPELINES = {
 LOG_FORMATTER = "newscrawl.logformatter.NewsLogFormatter"
 
 # The item pipelines are synchronous: Scrapy's default of 100 concurrent items only creates
-# tasks (36 % of a crawl's CPU in benchmarks/bench_crawl.py); 16 measured 20-25 % faster.
-CONCURRENT_ITEMS = 16
+# asyncio tasks for every callback's output (36 % of a crawl's CPU in
+# benchmarks/bench_crawl.py). 16 measured 20-25 % faster than 100, and 4 another ~8 %.
+CONCURRENT_ITEMS = 4
 
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")
 LOGSTATS_INTERVAL = 60.0
