@@ -67,6 +67,10 @@ class Layout:
 
     version: str
     detect: str
+    # The element holding the article (title, byline, date, body, image, tags): those
+    # selectors then search only inside it, not the whole 150-300 KB page. Category
+    # (breadcrumbs sit outside articles) and detection always search the page.
+    scope: str = ""
     title: str = ""
     authors: str = ""
     credits: str = ""
@@ -430,30 +434,42 @@ class NewsSpider(scrapy.Spider):
             cached = self._root_cache = (response, parse_html(response.text))
         return cached[1]
 
-    def select(self, response: TextResponse, query: str) -> list[Any]:
-        """`select` over the whole page, memoised per page: layout detection and extraction
-        ask for the same containers, and each query scans the whole document."""
+    def _page_cache(self, response: TextResponse) -> dict[Any, Any]:
         cached = getattr(self, "_select_cache", None)
         if cached is None or cached[0] is not response:
-            cached = (response, {})
-            self._select_cache = cached
-        results = cached[1]
-        if query not in results:
-            results[query] = select(self.page_root(response), query)
-        return results[query]
+            cached = self._select_cache = (response, {})
+        return cached[1]
 
-    def select_first(self, response: TextResponse, query: str) -> Any:
-        """The first element (or string) `query` selects on the page, or None; memoised."""
-        cached = getattr(self, "_select_cache", None)
-        if cached is None or cached[0] is not response:
-            cached = (response, {})
-            self._select_cache = cached
-        results = cached[1]
-        if query in results:
-            return next(iter(results[query]), None)
-        key = (query, "first")
+    def _search_root(self, response: TextResponse, layout: Layout | None) -> etree._Element:
+        """The layout's scope element when it has one and the page has it, else the page."""
+        if layout is None or not layout.scope:
+            return self.page_root(response)
+        scope = self.select_first(response, layout.scope)
+        return scope if scope is not None else self.page_root(response)
+
+    def select(
+        self, response: TextResponse, query: str, layout: Layout | None = None
+    ) -> list[Any]:
+        """What `query` selects on the page (inside `layout`'s scope when given), memoised per
+        page: layout detection and extraction ask for the same containers."""
+        results = self._page_cache(response)
+        key = (query, layout.scope if layout else "")
         if key not in results:
-            results[key] = next(iter(compile_query(query, True)(self.page_root(response))), None)
+            results[key] = select(self._search_root(response, layout), query)
+        return results[key]
+
+    def select_first(
+        self, response: TextResponse, query: str, layout: Layout | None = None
+    ) -> Any:
+        """The first element (or string) `query` selects, or None; memoised like `select`."""
+        results = self._page_cache(response)
+        scope = layout.scope if layout else ""
+        if (query, scope) in results:
+            return next(iter(results[(query, scope)]), None)
+        key = (query, scope, "first")
+        if key not in results:
+            root = self._search_root(response, layout)
+            results[key] = next(iter(compile_query(query, True)(root)), None)
         return results[key]
 
     def detect_layout(self, response: TextResponse) -> Layout | None:
@@ -494,7 +510,7 @@ class NewsSpider(scrapy.Spider):
         loader.add_value("parser", f"{self.name}@{layout.version if layout else 'jsonld'}")
 
         if layout and layout.title:
-            title = self.select_first(response, layout.title)
+            title = self.select_first(response, layout.title, layout)
             loader.add_value("title", element_text(title) if title is not None else None)
         loader.add_value("title", text_value(ld.get("headline")))
         loader.add_value("title", self.meta(response, "og:title"))
@@ -521,7 +537,11 @@ class NewsSpider(scrapy.Spider):
         if rights:
             loader.add_value("rights", rights)
 
-        tags = _element_texts(self.select(response, layout.tags)) if layout and layout.tags else []
+        tags = (
+            _element_texts(self.select(response, layout.tags, layout))
+            if layout and layout.tags
+            else []
+        )
         tags = tags or keywords(ld.get("keywords")) or keywords(self.meta(response, "keywords"))
         loader.add_value("tags", tags)
 
@@ -571,11 +591,12 @@ class NewsSpider(scrapy.Spider):
         authors: list[str] = []
         editors: list[str] = []
         if layout and layout.credits:
-            credits = parse_credits(" ".join(_element_texts(self.select(response, layout.credits))))
+            texts = _element_texts(self.select(response, layout.credits, layout))
+            credits = parse_credits(" ".join(texts))
             authors += credits.get("authors", [])
             editors += credits.get("editors", [])
         if layout and layout.authors and not authors:
-            for text in _element_texts(self.select(response, layout.authors)):
+            for text in _element_texts(self.select(response, layout.authors, layout)):
                 authors += split_names(text)
         ld_names = names(ld.get("author"))
         if self.jsonld_author_role == "editors":
@@ -591,7 +612,11 @@ class NewsSpider(scrapy.Spider):
             "jsonld": [ld.get("datePublished"), ld.get("dateCreated")],
             "meta": [self.meta(response, name) for name in self.date_meta]
             + [self.meta(response, "article:published_time")],
-            "text": _element_texts(self.select(response, layout.date)) if layout and layout.date else [],
+            "text": (
+                _element_texts(self.select(response, layout.date, layout))
+                if layout and layout.date
+                else []
+            ),
             "url": [self.url_date(response.url)],
         }
         for source in self.date_priority:
@@ -644,7 +669,7 @@ class NewsSpider(scrapy.Spider):
         self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
     ) -> BodyParts:
         if layout and layout.body:
-            container = self.select_first(response, layout.body)
+            container = self.select_first(response, layout.body, layout)
             if container is not None:
                 # clean_body edits the tree it is given; a copy keeps the page intact.
                 return clean_body(copy.deepcopy(container), layout.rules)
@@ -670,12 +695,12 @@ class NewsSpider(scrapy.Spider):
     ) -> dict[str, Any] | None:
         url = None
         if layout and layout.image:
-            image = self.select_first(response, layout.image)
+            image = self.select_first(response, layout.image, layout)
             url = image.get("src") if image is not None else None
         url = url or self.meta(response, "og:image") or image_url(ld.get("image"))
         caption = credit = None
         if layout and layout.caption:
-            element = self.select_first(response, layout.caption)
+            element = self.select_first(response, layout.caption, layout)
             text = element_text(element) if element is not None else ""
             if text:
                 caption, credit = split_caption_credit(text)

@@ -14,9 +14,10 @@ from newscrawl.spiders.families import (
 DETIK_LAYOUT = Layout(
     version="2022",
     detect="div.detail__body-text",
+    scope="article.detail",
     title="h1.detail__title",
     # The byline's own text; the channel label ("detikInet", "Sepakbola") is a child span.
-    authors="xpath://div[contains(@class, 'detail__author')]/text()",
+    authors="xpath:.//div[contains(@class, 'detail__author')]/text()",
     date="div.detail__date",
     body="div.detail__body-text",
     image="div.detail__media figure img",
