@@ -37,6 +37,9 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
         yield node
         if "@graph" in node:
             yield from _walk(node["@graph"])
+        # A WebPage may nest its BreadcrumbList (IDN Times): "breadcrumb": {...}.
+        if isinstance(node.get("breadcrumb"), (dict, list)):
+            yield from _walk(node["breadcrumb"])
 
 
 def _types(obj: dict[str, Any]) -> list[str]:
@@ -117,9 +120,16 @@ def image_url(value: Any) -> str | None:
     return None
 
 
+# What a CMS leaves in `keywords` when nobody filled the field (IDN Times: "Update me").
+PLACEHOLDER_KEYWORDS = frozenset({"update me"})
+
+
 def keywords(value: Any) -> list[str]:
     if isinstance(value, str):
-        return [k.strip() for k in value.split(",") if k.strip()]
-    if isinstance(value, list):
-        return [k.strip() for k in value if isinstance(k, str) and k.strip()]
-    return []
+        candidates = value.split(",")
+    elif isinstance(value, list):
+        candidates = [k for k in value if isinstance(k, str)]
+    else:
+        return []
+    stripped = (k.strip() for k in candidates)
+    return [k for k in stripped if k and k.casefold() not in PLACEHOLDER_KEYWORDS]
