@@ -1,0 +1,165 @@
+"""Tempo, tech and science (www.tempo.co and the legacy tekno.tempo.co).
+
+Two template generations are live at once. Legacy pages (`tekno.tempo.co/read/{id}/{slug}`)
+are server-rendered with the whole story in `div#isi`. Current pages
+(`www.tempo.co/{rubrik}/{slug}-{id}`) are a Nuxt app whose server HTML holds only the lead
+paragraph in `div#content-wrapper` (the rest is hydrated or metered), so their body comes from
+JSON-LD `articleBody`, which carries the full text; the DOM is only a fallback.
+
+Other peculiarities: the lead "TEMPO.CO, Jakarta -" (the outlet before the place), an hour
+printed with a dot ("18 Juni 2025 | 20.04 WIB"), `article:published_time` that may read
+"null WIB" (ignored, it does not parse), "Pilihan Editor:" recommendation lines inside the
+text, and a tail of "<Name> berkontribusi dalam penulisan artikel ini." (a contributing
+writer: an author) followed by a bare line with the editor's name (an editor).
+"""
+
+import copy
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.http import TextResponse
+
+from newscrawl.items import Article
+from newscrawl.normalize.body import BodyParts, BodyRules, clean_body
+from newscrawl.normalize.bylines import split_names
+from newscrawl.normalize.jsonld import text_value
+from newscrawl.spiders.base import Layout, NewsSpider
+
+# "Rani Wijaya berkontribusi dalam penulisan artikel ini." (also "A dan B berkontribusi …").
+CONTRIBUTOR = re.compile(r"^(.+?)\s+berkontribusi dalam penulisan artikel ini\.?$", re.M)
+# The editor's name alone on the last line: two to four capitalised words, nothing else.
+# (The closing "(abc/xyz)" codes of other outlets do not occur on Tempo.)
+TAIL_EDITOR = re.compile(r"^([A-Z][A-Za-z'’.-]+(?:\s+[A-Z][A-Za-z'’.-]*){1,3})$")
+# A Tempo caption ends with its credit after the last sentence, without parentheses:
+# "… di Jakarta. TEMPO/Nita Dian", "… produk. ANTARA/Name", "… ponsel. Shutterstock".
+CAPTION_CREDIT = re.compile(
+    r"(?<=[.!?])\s+((?:TEMPO|ANTARA(?: FOTO)?|REUTERS|AP|AFP|EPA)(?:/[^./()]+)+"
+    r"|Shutterstock|Freepik|Unsplash|Istimewa)\.?$"
+)
+
+RULES = BodyRules(
+    # Current pages: recommendation and ad blocks inside the content wrapper. Legacy: the
+    # "Baca:" link paragraphs and the related-article box.
+    drop=("div.ads-box", "div.detail-ads", "[class*='pilihan-editor']", "div.artikel-terkait"),
+    boilerplate=(
+        r"Pilihan Editor\s*:.*",
+        r"Baca\s*:\s.*",
+        r".+ berkontribusi dalam penulisan artikel ini\.?",
+        r"Simak (?:berita|artikel|pilihan) .*",
+    ),
+    # "TEMPO.CO, Jakarta -" (outlet first) and "TEMPO.CO -" (no place).
+    lead_markers=("TEMPO.CO", "Tempo.co"),
+    outlet_first=(r"(?i:tempo\.co)",),
+    editor_code=TAIL_EDITOR,
+)
+
+# Current Nuxt template (2024 rebuild). The classes are generated (Tailwind), so selectors
+# hold on to ids and tags: the visible date is the paragraph before the content wrapper that
+# reads "… | 20.04 WIB", the lead image's caption the figure before it.
+CURRENT = Layout(
+    version="2024",
+    detect="div#content-wrapper",
+    title="xpath://div[@id='content-wrapper']/preceding::h1[1]",
+    date="xpath://div[@id='content-wrapper']/preceding::p[contains(., ' WIB')]"
+    "[contains(., '|')][1]",
+    # Empty: the server HTML holds only the lead; the body is JSON-LD articleBody, with the
+    # wrapper as fallback (see extract_body).
+    body="",
+    image="xpath://div[@id='content-wrapper']/preceding::figure[1]//img",
+    caption="xpath://div[@id='content-wrapper']/preceding::figure[1]/figcaption",
+    rules=RULES,
+)
+
+# Legacy server-rendered template (tekno.tempo.co/read/…).
+LEGACY = Layout(
+    version="2019",
+    detect="div#isi",
+    title="div.detail-title h1",
+    credits="div.block-avatar",
+    date="div.detail-title p.date",
+    body="div#isi",
+    image="div.foto-detail img",
+    caption="div.foto-detail figcaption",
+    tags="div.tags-detail a",
+    category="div.breadcrumbs a",
+    rules=RULES,
+)
+
+
+class TempoTeknoSpider(NewsSpider):
+    name = "tempotekno"
+    outlet = "Tempo"
+    section = "tech"
+    allowed_domains = ["tempo.co"]
+
+    listings = ("https://www.tempo.co/indeks?page={page}&rubric_slug=sains",)
+    feeds = ("https://rss.tempo.co/teknologi",)
+    date_index = (
+        "https://www.tempo.co/indeks?page={page}&rubric_slug=sains"
+        "&start_date={date}&end_date={date}"
+    )
+
+    # One id space for both generations: the legacy /read/{id}/ and the current slug's
+    # trailing number.
+    article_url = re.compile(
+        r"^https?://(?:tekno\.tempo\.co/read/|(?:www\.)?tempo\.co/[a-z-]+/(?:[a-z0-9-]+-)?)"
+        r"(?P<id>\d{5,8})(?:[/?#]|$)"
+    )
+    # The tech section is "sains" on the current site (some feeds say "teknologi").
+    discover = re.compile(
+        r"^https?://(?:tekno\.tempo\.co/read/|(?:www\.)?tempo\.co/(?:sains|teknologi)/)"
+    )
+    deny = (
+        r"tempo\.co/(?:video|foto|galeri|infografik|podcast|tag|topik|penulis)(?:/|\?|$)",
+        r"^https?://(?:video|foto|majalah|koran|interaktif)\.tempo\.co/",
+    )
+    host_aliases = {"tempo.co": "www.tempo.co", "m.tempo.co": "www.tempo.co"}
+    layouts = (CURRENT, LEGACY)
+
+    def extract_body(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> BodyParts:
+        parts = super().extract_body(response, layout, ld)
+        if not parts.paragraphs and layout is CURRENT:
+            # No articleBody: the wrapper's text is all there is (often the lead only,
+            # which the short_body flag then reports).
+            wrapper = self.select_first(response, "div#content-wrapper")
+            if wrapper is not None:
+                parts = clean_body(copy.deepcopy(wrapper), RULES)
+        return parts
+
+    def extract_people(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> tuple[list[str], list[str]]:
+        authors, editors = super().extract_people(response, layout, ld)
+        # The contributor line is part of the text (JSON-LD or DOM), not of the byline:
+        # those writers are authors too, after the byline's.
+        text = text_value(ld.get("articleBody")) or ""
+        if not text and layout and layout.body:
+            container = self.select_first(response, layout.body)
+            text = "\n".join(container.itertext()) if container is not None else ""
+        for match in CONTRIBUTOR.finditer(text):
+            authors += [n for n in split_names(match.group(1)) if n not in authors]
+        return authors, editors
+
+    def extract_image(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        image = super().extract_image(response, layout, ld)
+        if image and image["caption"] and not image["credit"]:
+            match = CAPTION_CREDIT.search(image["caption"])
+            if match:
+                image["caption"] = image["caption"][: match.start()].strip()
+                image["credit"] = match.group(1).strip()
+        return image
+
+    def extract_article(self, response: TextResponse) -> Article:
+        item = super().extract_article(response)
+        if not item.get("category") and item.get("url"):
+            # No section printed: the rubrik is the URL's first path segment
+            # (www.tempo.co/sains/…), the legacy host names the channel.
+            parts = urlsplit(item["url"])
+            segment = "tekno" if parts.hostname == "tekno.tempo.co" else parts.path.split("/")[1]
+            item["category"] = segment.replace("-", " ").title()
+        return item

@@ -1,0 +1,208 @@
+"""Tempo Tekno: the quirks a user of the records would notice."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import MIRROR
+
+from newscrawl.commands.extract import extract_file
+from newscrawl.pipelines.validate import missing_reason
+from newscrawl.spiders.tempotekno import TempoTeknoSpider
+
+SITE = MIRROR / "tempotekno"
+ARTICLES = SITE / "articles"
+URLS = {
+    "2019870": "https://www.tempo.co/sains/startup-lokal-rilis-model-bahasa-untuk-bahasa-daerah-2019870",
+    "2020114": "https://www.tempo.co/sains/cara-mengaktifkan-penyaring-pesan-spam-di-aplikasi-obrolan-2020114",
+    "2019544": "https://tekno.tempo.co/read/2019544/harga-memori-ponsel-diprediksi-naik-hingga-akhir-tahun",
+}
+ARTICLE_BODY = re.compile(r',"articleBody":"(?:[^"\\]|\\.)*"')
+
+
+def record(article_id: str, html: Path | None = None) -> dict:
+    return extract_file(TempoTeknoSpider, html or ARTICLES / f"{article_id}.html", URLS[article_id])
+
+
+def variant(tmp_path: Path, article_id: str, replacements: dict[str, str]) -> dict:
+    """The record of a copy of a mirror page with some strings replaced (each must occur)."""
+    html = (ARTICLES / f"{article_id}.html").read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in html, old
+        html = html.replace(old, new)
+    path = tmp_path / f"{article_id}-variant.html"
+    path.write_text(html, encoding="utf-8")
+    return record(article_id, path)
+
+
+def without_article_body(article_id: str) -> dict[str, str]:
+    html = (ARTICLES / f"{article_id}.html").read_text(encoding="utf-8")
+    [body] = ARTICLE_BODY.findall(html)
+    return {body: ""}
+
+
+@pytest.mark.parametrize("article_id", list(URLS))
+def test_tempo_lead_is_the_dateline_and_leaves_the_body(article_id):
+    rec = record(article_id)
+    assert rec["dateline"] == {"2019544": "Bandung"}.get(article_id, "Jakarta")
+    assert not rec["body"].startswith("TEMPO")
+    assert "TEMPO.CO" not in rec["body"]
+
+
+def test_current_pages_take_the_full_text_from_jsonld_not_the_truncated_wrapper():
+    rec = record("2019870")
+    assert rec["parser"] == "tempotekno@2024"
+    # The server HTML holds the lead only; the later paragraphs exist only in articleBody.
+    assert rec["body"].startswith("Sebuah startup kecerdasan buatan asal Yogyakarta")
+    assert rec["body"].endswith("di layanan pengaduan warga.")
+    assert len(rec["body"].split("\n\n")) == 6
+    for leftover in ("Scroll ke bawah", "Advertisement", "Berlangganan", "Pilihan Editor", "Lima Aplikasi"):
+        assert leftover not in rec["body"]
+    assert "short_body" not in rec["quality_flags"]
+
+
+def test_contributor_is_an_author_and_the_bare_tail_name_is_the_editor():
+    rec = record("2019870")
+    assert rec["authors"] == ["Rahmat Hidayat", "Sekar Ayu"]
+    assert rec["editors"] == ["Dimas Prasetyo"]
+    assert rec["editor_codes"] == []
+    for name in ("Sekar Ayu", "berkontribusi", "Dimas Prasetyo"):
+        assert name not in rec["body"]
+    # Without a contributor line only the tail name is taken, as an editor.
+    rec = record("2020114")
+    assert rec["authors"] == ["Fajar Nugroho", "Intan Permatasari"]
+    assert rec["editors"] == ["Nurhadi Santoso"]
+    assert rec["body"].endswith("agar nomor pelaku diblokir.")
+
+
+def test_a_closing_sentence_is_not_mistaken_for_an_editor_name(tmp_path):
+    rec = variant(tmp_path, "2020114", {"\\nNurhadi Santoso": ""})
+    assert rec["editors"] == []
+    assert rec["body"].endswith("agar nomor pelaku diblokir.")
+
+
+def test_utc_jsonld_time_is_stored_as_wib_and_null_meta_is_ignored():
+    rec = record("2019870")
+    # datePublished "2025-06-18T13:04:00.000Z"; article:published_time reads "null WIB".
+    assert rec["published_at"] == "2025-06-18T20:04:00+07:00"
+    assert rec["modified_at"] == "2025-06-18T21:10:00+07:00"
+    assert rec["date_source"] == "jsonld"
+    assert rec["quality_flags"] == []
+
+
+def test_visible_date_with_a_dot_in_the_hour_is_read_to_the_minute(tmp_path):
+    rec = variant(
+        tmp_path,
+        "2019870",
+        {
+            '"datePublished":"2025-06-18T13:04:00.000Z",': "",
+            '"dateModified":"2025-06-18T14:10:00.000Z",': "",
+        },
+    )
+    # "18 Juni 2025 | 20.04 WIB" is all that is left.
+    assert rec["date_source"] == "text"
+    assert rec["published_at"] == "2025-06-18T20:04:00+07:00"
+    legacy = variant(
+        tmp_path,
+        "2019544",
+        {
+            '"datePublished":"2025-06-17T14:30:00+07:00",': "",
+            'content="2025-06-17T14:30:00+07:00"': 'content=""',
+        },
+    )
+    assert (legacy["date_source"], legacy["published_at"]) == ("text", "2025-06-17T14:30:00+07:00")
+
+
+def test_legacy_template_is_still_read():
+    rec = record("2019544")
+    assert rec["parser"] == "tempotekno@2019"
+    assert rec["url"] == URLS["2019544"]
+    assert rec["id"] == "tempotekno:2019544"
+    assert (rec["authors"], rec["editors"]) == (["Bagus Wicaksono"], ["Laras Setyowati"])
+    assert rec["category"] == "Gadget"
+    for leftover in ("Baca:", "Produsen Ponsel Pangkas", "ADVERTISEMENT", "Artikel Terkait"):
+        assert leftover not in rec["body"]
+    assert rec["image"]["credit"] == "TEMPO/Yosef Hartanto"
+    assert rec["image"]["caption"].endswith("di Batam.")
+
+
+def test_caption_credit_without_parentheses_is_split():
+    assert record("2019870")["image"] == {
+        "url": "https://statik.tempo.co/data/2025/06/18/id_1412233/1412233_720.jpg",
+        "caption": "Ilustrasi model bahasa kecerdasan buatan di layar ponsel.",
+        "credit": "TEMPO/Ratih Kusuma",
+    }
+    assert record("2020114")["image"]["credit"] == "Shutterstock"
+
+
+def test_current_page_without_article_body_falls_back_to_the_wrapper_and_is_flagged(tmp_path):
+    rec = variant(tmp_path, "2019870", without_article_body("2019870"))
+    assert rec["parser"] == "tempotekno@2024"
+    # Only the lead is in the server HTML: it is kept, without the dateline, and flagged.
+    assert rec["body"].startswith("Sebuah startup kecerdasan buatan")
+    assert rec["body"].endswith("enam bulan pertama.")
+    assert rec["dateline"] == "Jakarta"
+    assert "short_body" in rec["quality_flags"]
+    assert "Advertisement" not in rec["body"] and "Scroll" not in rec["body"]
+
+
+def test_unknown_template_without_article_body_is_dropped_not_misfilled(tmp_path):
+    markers = {'id="content-wrapper"': 'id="story"', **without_article_body("2019870")}
+    rec = variant(tmp_path, "2019870", markers)
+    assert rec["parser"] == "tempotekno@jsonld"
+    assert rec["body"] is None
+    assert missing_reason(rec) == "missing_body"
+    # What is filled still comes from JSON-LD and meta, not from page chrome.
+    assert rec["title"] == "Startup Lokal Rilis Model Bahasa untuk Bahasa Daerah"
+    assert rec["authors"] == ["Rahmat Hidayat"]
+    assert rec["image"]["caption"] is None
+
+
+def test_article_urls_of_both_generations_and_non_articles():
+    spider = TempoTeknoSpider()
+    assert spider.site_article_id(URLS["2019870"]) == "2019870"
+    assert spider.site_article_id(URLS["2019544"]) == "2019544"
+    # Numbers inside the slug are not the id.
+    assert spider.site_article_id("https://www.tempo.co/sains/iphone-17-dan-5g-2021456") == "2021456"
+    assert spider.is_article_url("https://tempo.co/sains/cara-mengaktifkan-2020114?utm_source=x")
+    for url in (
+        "https://www.tempo.co/video/menjajal-asisten-ai-berbahasa-jawa-2019901",
+        "https://www.tempo.co/foto/pameran-robot-edukasi-di-jakarta-2019802",
+        "https://www.tempo.co/tag/kecerdasan-buatan",
+        "https://www.tempo.co/politik/dpr-bahas-revisi-aturan-pemilu-2019755",
+        "https://majalah.tempo.co/read/teknologi/171234/laporan-utama",
+    ):
+        assert not spider.is_article_url(url), url
+    assert spider.canonicalize("http://tempo.co/sains/x-2020114/?utm_source=rss") == (
+        "https://www.tempo.co/sains/x-2020114"
+    )
+
+
+def test_crawl_skips_videos_photos_tags_and_other_rubrics(crawl):
+    result = crawl("tempotekno", env={"NEWSCRAWL_LOG_LEVEL": "DEBUG"})
+    assert result.returncode == 0, result.log[-3000:]
+    records = result.records("tempotekno")
+    assert {r["url"] for r in records} == set(URLS.values())
+    for url in URLS.values():
+        # Linked from listing (with utm_*), feed (http, utm) and date index: fetched once.
+        assert len(re.findall(rf"Crawled \(200\) <GET {re.escape(url)}>", result.log)) == 1
+    for skipped in ("/video/", "/foto/", "/tag/", "/politik/"):
+        assert not re.search(rf"<GET [^>]*{re.escape(skipped)}", result.log), skipped
+    assert result.stat("newscrawl/links/non_article") >= 4
+    assert result.stat("newscrawl/mirror/missing") == 0
+
+
+def test_backfill_walks_the_date_index(crawl):
+    result = crawl("tempotekno", "-a", "since=2025-06-18", "-a", "until=2025-06-18",
+                   env={"NEWSCRAWL_LOG_LEVEL": "DEBUG"})
+    assert result.returncode == 0, result.log[-3000:]
+    assert {r["id"] for r in result.records("tempotekno")} == {"tempotekno:2019870"}
+    assert "start_date=2025-06-18&end_date=2025-06-18>" in result.log
+    assert "rubric_slug=sains>" not in result.log  # the plain listing is not walked
+    assert result.stat("newscrawl/mirror/missing") == 0
+    partition = result.data_dir / "articles" / "tempotekno" / "2025-06.jsonl"
+    [stored] = [json.loads(line) for line in partition.read_text(encoding="utf-8").splitlines()]
+    assert stored["published_at"] == "2025-06-18T20:04:00+07:00"
