@@ -1,0 +1,144 @@
+"""Suara Tekno (www.suara.com/tekno). Suara.com's CMS: article URLs carry the day and a
+six-digit time (`/tekno/YYYY/MM/DD/{HHMMSS}/{slug}`), regional hosts (jatim., jogja., …) share
+the path shape, and `?page=all` joins articles split over pages.
+
+Quirks handled here:
+- no numeric id: the record id is the URL's date and time ("2025/11/20/101500"), the time
+  alone repeats across days; the URL time is not known to be the publish time (it may be when
+  the story was created), so only JSON-LD or the printed date are used;
+- JSON-LD comes as one object or as an `@graph` whose article names its writer by `@id`;
+  public scrapers read `datePublished` with a regex on the raw block rather than trust it to
+  parse, so when it does not parse (a quote in the headline) its date and author are read
+  from the raw text;
+- the printed date is "Kamis, 20 November 2025 | 10:15 WIB" (also "Jum'at");
+- the story opens with "Suara.com -" (no place), and "Baca Juga" paragraphs
+  (`p[class*=baca-juga]`) and the `.kesimpulan` summary box sit inside the body;
+- photo credits close the caption in square brackets: "… [Suara.com/Name]" (unverified);
+- two templates: the current `div.article-content`, and the older `article.detail-content`
+  with its date in `.date-article span`.
+"""
+
+import re
+from typing import Any
+
+from scrapy.http import TextResponse
+
+from newscrawl.normalize.body import BodyRules
+from newscrawl.normalize.jsonld import jsonld_objects
+from newscrawl.normalize.text import clean_text
+from newscrawl.spiders.base import DateCandidate, Layout, NewsSpider
+
+# Fields of a JSON-LD block that does not parse, read from its raw text.
+RAW_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
+RAW_AUTHOR = re.compile(r'"author"\s*:\s*\{[^{}]*?"name"\s*:\s*"([^"]+)"')
+# "… di Jakarta. [Suara.com/Nama Pewarta]", "Ilustrasi. [Shutterstock]".
+BRACKET_CREDIT = re.compile(r"\s*\[([^\[\]]{2,80})\]\s*$")
+
+RULES = BodyRules(
+    drop=(
+        "[class*='kesimpulan']",
+        "div.related-article",
+        "[class*='video-embed']",
+        "div.box-caption",
+        "[class*='ads_']",
+    ),
+    boilerplate=(
+        r"(?:Simak|Ikuti|Follow)\b.*(?:WhatsApp Channel|Google News)\b.*",
+        r"(?:Baca|BACA) (?:[Jj]uga|JUGA)\b.*",
+    ),
+    lead_markers=("Suara.com", "SUARA.COM"),
+    # Suara closes no story with an editor code: a final "(AFP)" is text, not initials.
+    editor_code=re.compile(r"(?!)"),
+)
+
+CURRENT = Layout(
+    version="2024",
+    detect="div.article-content",
+    title="h1",
+    authors="a.author-trigger",
+    date="span.mt-10, span[class*='date']",
+    body="div.article-content",
+    image="div.detail-thumb img",
+    caption="div.detail-thumb .caption",
+    tags="div.tag-list a",
+    category="ul.breadcrumb a",
+    rules=RULES,
+)
+
+LEGACY = Layout(
+    version="2019",
+    detect="article.detail-content",
+    title="h1",
+    authors="div.author a",
+    date="div.date-article span",
+    body="article.detail-content",
+    image="div.img-cover img",
+    caption="div.img-cover .caption",
+    tags="div.tag-list a",
+    category="ul.breadcrumb a",
+    rules=RULES,
+)
+
+
+class SuaraTeknoSpider(NewsSpider):
+    name = "suaratekno"
+    outlet = "Suara.com"
+    section = "tech"
+    allowed_domains = ["suara.com"]
+
+    # The all-channel index; `discover` keeps tekno.
+    listings = ("https://www.suara.com/indeks?page={page}",)
+    listing_links = "div.list-item-y-img-retangle"
+    feeds = ("https://www.suara.com/rss/tekno",)
+
+    article_url = re.compile(
+        r"^https?://(?:[\w-]+\.)?suara\.com/[\w-]+/(?P<id>\d{4}/\d{2}/\d{2}/\d{6})/[\w-]+/?(?:[?#]|$)"
+    )
+    discover = re.compile(r"^https?://www\.suara\.com/tekno/")
+    deny = (
+        r"^https?://(?:www\.)?suara\.com/(?:video|foto|tag|pictures)/",
+        r"/(?:video|foto|galeri)/\d{4}/",
+    )
+    article_query = "page=all"
+    layouts = (CURRENT, LEGACY)
+
+    def date_candidates(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> Any:
+        if not ld.get("datePublished"):
+            # A block that did not parse still states the date.
+            for script in self._head(response).jsonld:
+                match = RAW_DATE.search(script)
+                if match:
+                    yield DateCandidate("jsonld", match.group(1))
+                    break
+        yield from super().date_candidates(response, layout, ld)
+
+    def extract_people(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> tuple[list[str], list[str]]:
+        scripts = self._head(response).jsonld
+        if not ld:
+            for script in scripts:
+                match = RAW_AUTHOR.search(script)
+                if match:
+                    ld = {"author": {"@type": "Person", "name": match.group(1)}}
+                    break
+        author = ld.get("author")
+        if isinstance(author, dict) and "name" not in author and author.get("@id"):
+            # An `@graph` names the writer in a Person node the article points at by @id.
+            people = {o.get("@id"): o for o in jsonld_objects(scripts) if o.get("@id")}
+            ld = {**ld, "author": people.get(author["@id"], author)}
+        return super().extract_people(response, layout, ld)
+
+    def extract_image(
+        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        image = super().extract_image(response, layout, ld)
+        if image and image["caption"] and not image["credit"]:
+            # The shared splitter knows "(credit)" and "Foto: credit", not "[credit]".
+            match = BRACKET_CREDIT.search(image["caption"])
+            if match:
+                image["credit"] = match.group(1).strip()
+                image["caption"] = clean_text(image["caption"][: match.start()]) or None
+        return image
