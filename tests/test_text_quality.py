@@ -38,6 +38,10 @@ def test_captions_and_credits():
         "Peserta lomba (kiri) bersiap",
         None,
     )
+    assert split_caption_credit("Ilustrasi ponsel lipat. [Suara.com/Dinda Rachmawati]") == (
+        "Ilustrasi ponsel lipat.",
+        "Suara.com/Dinda Rachmawati",
+    )
 
 
 def test_photo_day_in_parentheses_is_not_a_credit():

@@ -16,6 +16,7 @@ def test_variants_share_one_canonical_form():
         "http://inet.detik.com/cyberlife/d-6453192/bos-kripto",
         "https://INET.detik.com/cyberlife/d-6453192/bos-kripto/amp",
         BASE + "?single=1&fbclid=abc",
+        BASE + "?showpage=all",
     ]
     assert {canonical_url(v) for v in variants} == {BASE}
 

@@ -74,7 +74,7 @@ COMMON_BOILERPLATE = (
     r"(?:Baca|BACA) (?:[Jj]uga|JUGA)\s*:?.*",
     r"(?:Lihat|LIHAT) (?:[Jj]uga|JUGA)\s*:.*",
     r"Simak berita selengkapnya di halaman selanjutnya\.?",
-    r"Halaman (?:selanjutnya|berikutnya)\b.*",
+    r"Halaman (?:[Ss]elanjutnya|[Bb]erikutnya)\b.*",
     r"Artikel ini telah (?:naik|tayang) di .*",
     r"Baca selengkapnya di sini\.?",
     r"(?:Bagikan|Share)\s*:?",

@@ -2,7 +2,7 @@
 
 Shapes seen on the sites: "Foto: <caption> (AP/Susan Walsh)" (CNBC), "<caption>. Foto: Getty
 Images" and "Foto: Name/detikInet" (detik), "<caption> (KOMPAS.com/NAME)" (Kompas),
-"<caption>. ANTARA FOTO/Name/abc." (Antara).
+"<caption>. ANTARA FOTO/Name/abc." (Antara), "<caption> [Suara.com/Name]" (Suara).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ _CREDIT_WORDS = re.compile(
 # "<caption>. Foto: Getty Images" (the label outside any parenthesis).
 _TRAILING_LABEL = re.compile(rf"\s*\b{_LABEL}\s*:\s*([^()]+)$", re.I)
 _PHOTO_DAY = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
+# "<caption> [Suara.com/Name]", "<caption>. [Shutterstock]".
+_TRAILING_BRACKET = re.compile(r"\s*\[([^\[\]]{2,80})\]\s*$")
 _ANTARA_CREDIT = re.compile(r"\s*(ANTARA FOTO/[^.()]+(?:\.[^.()]+)*?)\.?\s*$")
 
 
@@ -31,6 +33,9 @@ def split_caption_credit(text: str | None) -> tuple[str | None, str | None]:
     text = _LEADING_LABEL.sub("", clean_text(text))
     if not text:
         return None, None
+    bracket = _TRAILING_BRACKET.search(text)
+    if bracket:
+        return clean_text(text[: bracket.start()]) or None, bracket.group(1).strip()
     credit = None
     paren = _TRAILING_PAREN.search(text)
     if paren and _PHOTO_DAY.fullmatch(paren.group(1)):

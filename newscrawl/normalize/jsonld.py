@@ -68,6 +68,23 @@ def find_article(objects: list[dict[str, Any]]) -> dict[str, Any]:
     return {}
 
 
+def resolve_references(obj: dict[str, Any], objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """`obj` with its people given as references ({"@id": …}, as an `@graph` names each node
+    once: Suara) replaced by the nodes they point to."""
+    nodes = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and "name" in o}
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, dict) and "name" not in value and value.get("@id") in nodes:
+            return nodes[value["@id"]]
+        return value
+
+    if not nodes or not any(key in obj for key in ("author", "editor")):
+        return obj
+    return {**obj, **{key: resolve(obj[key]) for key in ("author", "editor") if key in obj}}
+
+
 def breadcrumb_names(objects: list[dict[str, Any]]) -> list[str]:
     for obj in objects:
         if "BreadcrumbList" in _types(obj):

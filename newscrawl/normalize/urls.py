@@ -17,7 +17,7 @@ from w3lib.url import canonicalize_url
 # Parameters that never select different content on these sites.
 TRACKING_PARAMS = re.compile(
     r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|_ga|_gl|ref|source|src|from|medium|single|amp|"
-    r"page|tag_from|tag_to|_branch_match_id|mc_cid|mc_eid|cx_\w+|spm)$",
+    r"page|showpage|tag_from|tag_to|_branch_match_id|mc_cid|mc_eid|cx_\w+|spm)$",
     re.IGNORECASE,
 )
 _AMP_PATH = re.compile(r"(?:/amp(?=/|$)|\.amp(?=$))", re.IGNORECASE)

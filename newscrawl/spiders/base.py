@@ -48,6 +48,7 @@ from newscrawl.normalize.jsonld import (
     jsonld_objects,
     keywords,
     names,
+    resolve_references,
     text_value,
 )
 from newscrawl.normalize.text import clean_text
@@ -174,6 +175,10 @@ class NewsSpider(scrapy.Spider):
     date_index_format: ClassVar[str] = "%Y-%m-%d"
     # CSS scope of article links on listing pages (the whole page when empty).
     listing_links: ClassVar[str] = ""
+    # The listing lists every channel (discover keeps this one): like a date index, a page
+    # without a story of this section is not the end of the listing, one without any new
+    # story is.
+    listing_all_channels: ClassVar[bool] = False
 
     # Article pages this parser reads (with an `id` group); `discover` narrows which of them
     # are followed from listings (detik's parser reads every detik channel, the spider
@@ -330,7 +335,7 @@ class NewsSpider(scrapy.Spider):
         for url in links:
             yield self.article_request(url)
         page = response.meta.get("page", 1)
-        if "day" in response.meta:
+        if "day" in response.meta or self.listing_all_channels:
             # A date index may list every channel: a page without a story of this section is
             # not the end of the day, one without any new story is.
             stories = self._any_channel_links(response) - self._listed_any
@@ -493,8 +498,8 @@ class NewsSpider(scrapy.Spider):
     def extract_article(self, response: TextResponse) -> Article:
         """The record of one article page (before validation, dedupe and storage)."""
         layout = self.detect_layout(response)
-        objects = jsonld_objects(self._head(response).jsonld)
-        ld = find_article(objects)
+        objects = jsonld_objects(self.head_tags(response).jsonld)
+        ld = resolve_references(find_article(objects), objects)
         loader = ArticleLoader()
         flags: list[str] = []
 
@@ -565,7 +570,7 @@ class NewsSpider(scrapy.Spider):
     # Each extract_* step is a method so that a site with a real quirk can override one step.
     def canonical_article_url(self, response: TextResponse) -> str:
         candidates = [
-            self._head(response).canonical,
+            self.head_tags(response).canonical,
             self.meta(response, "og:url"),
             response.url,
         ]
@@ -684,7 +689,7 @@ class NewsSpider(scrapy.Spider):
         return self.layouts[0].rules if self.layouts else BodyRules()
 
     def extract_rights(self, response: TextResponse, parts: BodyParts) -> dict[str, Any] | None:
-        robots = " ".join(self._head(response).robots).lower()
+        robots = " ".join(self.head_tags(response).robots).lower()
         reserved_by_meta = any(tag in robots for tag in ("noai", "noimageai"))
         if parts.rights_notice or reserved_by_meta:
             return {"reserved": True, "notice": parts.rights_notice or f"robots: {robots}"}
@@ -723,15 +728,15 @@ class NewsSpider(scrapy.Spider):
 
     def meta(self, response: TextResponse, *names_: str) -> str | None:
         """The first non-empty <meta> content among `names_` (name, property or itemprop)."""
-        tags = self._head(response).meta
+        tags = self.head_tags(response).meta
         for name in names_:
             value = tags.get(name)
             if value:
                 return value
         return None
 
-    def _head(self, response: TextResponse) -> HeadTags:
-        # One pass over the page's meta, link and script tags instead of a query per lookup.
+    def head_tags(self, response: TextResponse) -> HeadTags:
+        """Meta tags, robots, canonical link and JSON-LD scripts, in one pass over those tags."""
         cached = getattr(self, "_head_cache", None)
         if cached is not None and cached[0] is response:
             return cached[1]

@@ -13,15 +13,13 @@ sentence as "/Bisnis-Name" or "Bisnis/Name".
 """
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import TextResponse
 
 from newscrawl.normalize.body import BodyRules
 from newscrawl.normalize.text import clean_text
-from newscrawl.spiders.base import LISTING, Layout, NewsSpider
+from newscrawl.spiders.base import Layout, NewsSpider
 
 RULES = BodyRules(
     # "Baca Juga" boxes (div.baca-juga-box*) go with the shared `baca-juga` rule; the stock
@@ -75,6 +73,7 @@ class BisnisTeknologiSpider(NewsSpider):
     listings = ("https://www.bisnis.com/index?categoryId=0&type=indeks&page={page}",)
     # Story links on the index (a.artLink, thumbnail and headline); not the pager or the menus.
     listing_links = "a.artLink"
+    listing_all_channels = True
     date_index = "https://www.bisnis.com/index?categoryId=0&type=indeks&date={date}&page={page}"
 
     article_url = re.compile(
@@ -87,25 +86,6 @@ class BisnisTeknologiSpider(NewsSpider):
     )
     date_meta = ("publishdate",)
     layouts = (LAYOUT,)
-
-    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        produced = list(super().parse_listing(response))
-        yield from produced
-        meta = response.meta
-        if "template" not in meta or not isinstance(response, TextResponse):
-            return
-        if any(request.meta.get("newscrawl_kind") == LISTING for request in produced):
-            return
-        # The listing is the all-channel index: a page with no Teknologi story is not the end
-        # (the base stops there), a page with no new story of any channel is.
-        stories = self._any_channel_links(response) - self._listed_any
-        self._listed_any |= stories
-        page = meta["page"]
-        if not stories or page >= self.max_pages:
-            return
-        following = self._listing_request(meta["template"], page + 1)
-        if self._links_to(response, following.url):
-            yield following
 
     def extract_image(
         self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]

@@ -19,7 +19,6 @@ Quirks handled here:
 import re
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import TextResponse
@@ -95,14 +94,6 @@ class SindonewsTeknoSpider(NewsSpider):
     )
     article_query = "showpage=all"
     layouts = (LAYOUT,)
-
-    def canonicalize(self, url: str) -> str:
-        # `showpage=all` only joins the pages: the shared tracking list does not know it.
-        parts = urlsplit(url)
-        query = [
-            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "showpage"
-        ]
-        return super().canonicalize(urlunsplit(parts._replace(query=urlencode(query))))
 
     def _listing_request(self, template: str, page: int) -> scrapy.Request:
         request = super()._listing_request(template, page)

@@ -6,14 +6,15 @@ Quirks handled here:
 - no numeric id: the record id is the URL's date and time ("2025/11/20/101500"), the time
   alone repeats across days; the URL time is not known to be the publish time (it may be when
   the story was created), so only JSON-LD or the printed date are used;
-- JSON-LD comes as one object or as an `@graph` whose article names its writer by `@id`;
-  public scrapers read `datePublished` with a regex on the raw block rather than trust it to
+- JSON-LD comes as one object or as an `@graph` whose article names its writer by `@id`
+  (resolved by the shared JSON-LD helpers); public scrapers read `datePublished` with a regex on the raw block rather than trust it to
   parse, so when it does not parse (a quote in the headline) its date and author are read
   from the raw text;
 - the printed date is "Kamis, 20 November 2025 | 10:15 WIB" (also "Jum'at");
 - the story opens with "Suara.com -" (no place), and "Baca Juga" paragraphs
   (`p[class*=baca-juga]`) and the `.kesimpulan` summary box sit inside the body;
-- photo credits close the caption in square brackets: "… [Suara.com/Name]" (unverified);
+- photo credits close the caption in square brackets: "… [Suara.com/Name]" (unverified; the
+  shared caption splitter reads them);
 - two templates: the current `div.article-content`, and the older `article.detail-content`
   with its date in `.date-article span`.
 """
@@ -24,15 +25,11 @@ from typing import Any
 from scrapy.http import TextResponse
 
 from newscrawl.normalize.body import BodyRules
-from newscrawl.normalize.jsonld import jsonld_objects
-from newscrawl.normalize.text import clean_text
 from newscrawl.spiders.base import DateCandidate, Layout, NewsSpider
 
 # Fields of a JSON-LD block that does not parse, read from its raw text.
 RAW_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
 RAW_AUTHOR = re.compile(r'"author"\s*:\s*\{[^{}]*?"name"\s*:\s*"([^"]+)"')
-# "… di Jakarta. [Suara.com/Nama Pewarta]", "Ilustrasi. [Shutterstock]".
-BRACKET_CREDIT = re.compile(r"\s*\[([^\[\]]{2,80})\]\s*$")
 
 RULES = BodyRules(
     drop=(
@@ -107,7 +104,7 @@ class SuaraTeknoSpider(NewsSpider):
     ) -> Any:
         if not ld.get("datePublished"):
             # A block that did not parse still states the date.
-            for script in self._head(response).jsonld:
+            for script in self.head_tags(response).jsonld:
                 match = RAW_DATE.search(script)
                 if match:
                     yield DateCandidate("jsonld", match.group(1))
@@ -117,28 +114,11 @@ class SuaraTeknoSpider(NewsSpider):
     def extract_people(
         self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
     ) -> tuple[list[str], list[str]]:
-        scripts = self._head(response).jsonld
+        scripts = self.head_tags(response).jsonld
         if not ld:
             for script in scripts:
                 match = RAW_AUTHOR.search(script)
                 if match:
                     ld = {"author": {"@type": "Person", "name": match.group(1)}}
                     break
-        author = ld.get("author")
-        if isinstance(author, dict) and "name" not in author and author.get("@id"):
-            # An `@graph` names the writer in a Person node the article points at by @id.
-            people = {o.get("@id"): o for o in jsonld_objects(scripts) if o.get("@id")}
-            ld = {**ld, "author": people.get(author["@id"], author)}
         return super().extract_people(response, layout, ld)
-
-    def extract_image(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        image = super().extract_image(response, layout, ld)
-        if image and image["caption"] and not image["credit"]:
-            # The shared splitter knows "(credit)" and "Foto: credit", not "[credit]".
-            match = BRACKET_CREDIT.search(image["caption"])
-            if match:
-                image["credit"] = match.group(1).strip()
-                image["caption"] = clean_text(image["caption"][: match.start()]) or None
-        return image

@@ -21,9 +21,6 @@ RULES = BodyRules(
         "[class*='ads-']",
         "[class^='banner']",
     ),
-    # The pager link left between the pages of a `?page=all` article (the shared rule only
-    # knows the lower-case "Halaman selanjutnya").
-    boilerplate=(r"Halaman Selanjutnya\b.*",),
     # "Jakarta, VIVA –", "VIVA Tekno –", "VIVA Digital –", "VIVA –": the place is optional.
     dateline_outlets=("VIVA Tekno", "VIVA Digital", "VIVA.co.id", "VIVA"),
 )
