@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -38,6 +39,24 @@ class GoldPage:
     @property
     def fetch_url(self) -> str:
         return self.expected.get("_fetched_from", self.expected["url"])
+
+
+def edited_copy(
+    page: Path, replacements: dict[str, str], directory: Path, *, regex: bool = False
+) -> Path:
+    """A copy of a fixture page in `directory` with each `old` replaced by `new`; every `old`
+    must occur (a test of a markup change must not pass because the markup was not there)."""
+    html = page.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        if regex:
+            html, count = re.subn(old, new, html)
+            assert count, old
+        else:
+            assert old in html, old
+            html = html.replace(old, new)
+    path = directory / f"{page.stem}-edited{page.suffix}"
+    path.write_text(html, encoding="utf-8")
+    return path
 
 
 def gold_pages() -> list[GoldPage]:

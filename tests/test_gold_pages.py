@@ -21,7 +21,7 @@ def test_there_are_gold_pages_for_every_spider():
         assert sum(page.spider == spider for page in PAGES) >= 3, spider
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.html.stem for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=[f"{p.spider}/{p.html.stem}" for p in PAGES])
 def test_extracted_record_equals_expected(page):
     record = extract_file(SPIDERS.load(page.spider), page.html, page.fetch_url)
     assert list(record) == list(FIELD_ORDER)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import MIRROR
+from conftest import MIRROR, edited_copy
 
 from newscrawl.commands.extract import extract_file
 from newscrawl.pipelines.validate import missing_reason
@@ -41,13 +41,7 @@ def record(article_id: str, html: Path | None = None) -> dict:
 
 def variant(tmp_path: Path, article_id: str, replacements: dict[str, str]) -> dict:
     """The record of a copy of a mirror page with some strings replaced (each must occur)."""
-    html = (ARTICLES / f"{article_id}.html").read_text(encoding="utf-8")
-    for old, new in replacements.items():
-        assert old in html, old
-        html = html.replace(old, new)
-    path = tmp_path / f"{article_id}-variant.html"
-    path.write_text(html, encoding="utf-8")
-    return record(article_id, path)
+    return record(article_id, edited_copy(ARTICLES / f"{article_id}.html", replacements, tmp_path))
 
 
 def test_outlet_first_dateline_is_a_field_and_leaves_the_body():

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import MIRROR
+from conftest import MIRROR, edited_copy
 
 from newscrawl.commands.extract import extract_file
 from newscrawl.pipelines.validate import missing_reason
@@ -36,17 +36,8 @@ def record(name: str, html: Path | None = None) -> dict:
 
 def variant(tmp_path: Path, name: str, replacements: dict[str, str], regex: bool = False) -> dict:
     """The record of a copy of a mirror page with some strings replaced (each must occur)."""
-    html = (ARTICLES / f"{name}.html").read_text(encoding="utf-8")
-    for old, new in replacements.items():
-        if regex:
-            html, count = re.subn(old, new, html)
-            assert count, old
-        else:
-            assert old in html, old
-            html = html.replace(old, new)
-    path = tmp_path / f"{name}-variant.html"
-    path.write_text(html, encoding="utf-8")
-    return record(name, path)
+    page = ARTICLES / f"{name}.html"
+    return record(name, edited_copy(page, replacements, tmp_path, regex=regex))
 
 
 # Every machine-readable publish time of a page (JSON-LD and meta).

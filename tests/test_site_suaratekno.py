@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import MIRROR
+from conftest import MIRROR, edited_copy
 
 from newscrawl.commands.extract import extract_file
 from newscrawl.pipelines.validate import missing_reason
@@ -31,13 +31,7 @@ def record(page: str, html: Path | None = None) -> dict:
 
 def variant(tmp_path: Path, page: str, replacements: dict[str, str]) -> dict:
     """The record of a copy of a mirror page with some strings replaced (each must occur)."""
-    html = (ARTICLES / f"{page}.html").read_text(encoding="utf-8")
-    for old, new in replacements.items():
-        assert old in html, old
-        html = html.replace(old, new)
-    path = tmp_path / f"{page}-variant.html"
-    path.write_text(html, encoding="utf-8")
-    return record(page, path)
+    return record(page, edited_copy(ARTICLES / f"{page}.html", replacements, tmp_path))
 
 
 @pytest.mark.parametrize(
