@@ -563,6 +563,7 @@ class NewsSpider(scrapy.Spider):
         )
 
         item = loader.load_item()
+        flags += self.page_flags(response)
         flags += self.quality_flags(item)
         item["quality_flags"] = list(dict.fromkeys(flags))
         return item
@@ -712,6 +713,10 @@ class NewsSpider(scrapy.Spider):
         if not url and not caption:
             return None
         return {"url": response.urljoin(url) if url else None, "caption": caption, "credit": credit}
+
+    def page_flags(self, response: TextResponse) -> list[str]:
+        """Quality flags only the page can tell (e.g. that it is one page of several)."""
+        return []
 
     def quality_flags(self, item: Article) -> list[str]:
         flags = []

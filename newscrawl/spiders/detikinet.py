@@ -3,6 +3,8 @@ travel …): one CMS, so the layout is declared once and discovery is narrowed t
 
 import re
 
+from scrapy.http import TextResponse
+
 from newscrawl.normalize.body import BodyRules
 from newscrawl.spiders.base import Layout, NewsSpider
 from newscrawl.spiders.families import (
@@ -51,3 +53,9 @@ class DetikInetSpider(NewsSpider):
     deny = (r"^https?://20\.detik\.com/", r"/foto-[\w-]+/", r"/(?:video|detiktv)/")
     date_meta = DETIK_FAMILY_DATE_META
     layouts = (DETIK_LAYOUT,)
+
+    def page_flags(self, response: TextResponse) -> list[str]:
+        # detik prints `articletype` "singlepage" on whole articles; any other value is an
+        # article split over pages ("Halaman selanjutnya"), of which this is only the first.
+        kind = self.meta(response, "articletype")
+        return ["partial_body"] if kind and kind != "singlepage" else []
