@@ -68,13 +68,17 @@ def select(
     until: date | None = None,
     unique_stories: bool = False,
     with_split: bool = False,
+    exclude_flags: Iterable[str] = (),
 ) -> list[dict]:
+    excluded = frozenset(exclude_flags)
     out = []
     for record in records:
         day = datetime.fromisoformat(record["published_at"]).date()
         if (since and day < since) or (until and day > until):
             continue
         if unique_stories and record.get("duplicate_of"):
+            continue
+        if excluded.intersection(record.get("quality_flags") or ()):
             continue
         if with_split:
             record = {**record, "split": split_of(record.get("story_id"), record["id"])}
@@ -135,6 +139,14 @@ def fill_rates(records: list[dict]) -> dict[str, float]:
     }
 
 
+def flag_counts(records: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        for flag in record.get("quality_flags") or ():
+            counts[flag] = counts.get(flag, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -153,13 +165,16 @@ def export(
     until: date | None = None,
     unique_stories: bool = False,
     with_split: bool = False,
+    exclude_flags: Iterable[str] = (),
     name: str = "articles",
 ) -> dict[str, Any]:
     """Write the dataset files and `<name>.manifest.json`; returns the manifest."""
+    latest = latest_versions(read_store(data_dir / "articles", sources))
     records = select(
-        latest_versions(read_store(data_dir / "articles", sources)),
-        since=since, until=until, unique_stories=unique_stories, with_split=with_split,
+        latest, since=since, until=until, unique_stories=unique_stories, with_split=with_split,
+        exclude_flags=exclude_flags,
     )
+    kept = select(latest, since=since, until=until, unique_stories=unique_stories)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {}
     for fmt in formats:
@@ -178,7 +193,12 @@ def export(
         "filters": {
             "sources": sorted(sources or []), "since": str(since) if since else None,
             "until": str(until) if until else None, "unique_stories": unique_stories,
+            "exclude_flags": sorted(exclude_flags),
         },
+        # Records carrying each quality flag, among those written and among those the other
+        # filters kept (the difference is what --exclude-flags left out).
+        "quality_flags": flag_counts(records),
+        "quality_flags_before_exclusion": flag_counts(kept),
         "splits": (
             {s: sum(r["split"] == s for r in records) for s in ("train", "dev", "test")}
             if with_split else None

@@ -80,11 +80,35 @@ def test_split_follows_the_story_not_the_record():
 def test_export_command_after_a_crawl(tmp_path):
     data = tmp_path / "data"
     run_scrapy(["crawl", "detikinet"], data)
-    result = run_scrapy(["export", "--format", "jsonl,parquet", "--split"], data, mirror=None)
+    result = run_scrapy(
+        ["export", "--format", "jsonl,parquet", "--split", "--exclude-flags", "partial_body"],
+        data, mirror=None,
+    )
     assert result.returncode == 0, result.log
     assert "3 records (3 stories) from 1 sources" in result.log
     out = data / "exports" / "articles"
     manifest = json.loads((out / "articles.manifest.json").read_text(encoding="utf-8"))
     assert manifest["by_source"] == {"detikinet": 3}
     assert sum(manifest["splits"].values()) == 3
+    assert manifest["filters"]["exclude_flags"] == ["partial_body"]
     assert run_scrapy(["export", "--format", "xlsx"], data, mirror=None).returncode == 2
+
+
+def test_records_with_excluded_quality_flags_are_left_out_and_counted(tmp_path):
+    data = tmp_path / "data"
+    _store(data, [
+        _record("a:1"),
+        _record("a:2", quality_flags=["partial_body"]),
+        _record("a:3", quality_flags=["short_body", "date_disagreement"]),
+    ])
+    everything = export(data, tmp_path / "all", ["jsonl"])
+    assert everything["records"] == 3
+    assert everything["quality_flags"] == {
+        "date_disagreement": 1, "partial_body": 1, "short_body": 1,
+    }
+    clean = export(data, tmp_path / "clean", ["jsonl"], exclude_flags=["partial_body", "short_body"])
+    lines = (tmp_path / "clean" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["a:1"]
+    assert clean["filters"]["exclude_flags"] == ["partial_body", "short_body"]
+    assert clean["quality_flags"] == {}
+    assert clean["quality_flags_before_exclusion"] == everything["quality_flags"]

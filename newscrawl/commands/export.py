@@ -18,7 +18,10 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--format jsonl,csv,parquet] [--out DIR] [--only a,b] [--since D] [--until D]"
+        return (
+            "[--format jsonl,csv,parquet] [--out DIR] [--only a,b] [--since D] [--until D] "
+            "[--unique-stories] [--exclude-flags f,g] [--split]"
+        )
 
     def short_desc(self) -> str:
         return "Write a dataset (JSONL, CSV, Parquet) of the latest version of each stored article"
@@ -34,6 +37,11 @@ class Command(ScrapyCommand):
         parser.add_argument(
             "--unique-stories", action="store_true",
             help="leave out later copies of a story (records with duplicate_of)",
+        )
+        parser.add_argument(
+            "--exclude-flags", default="",
+            help="comma-separated quality flags (e.g. partial_body,short_body,mojibake): "
+            "leave out records carrying any of them",
         )
         parser.add_argument(
             "--split", action="store_true",
@@ -58,6 +66,7 @@ class Command(ScrapyCommand):
         manifest = export(
             data_dir, out, formats, sources=sources, since=since, until=until,
             unique_stories=opts.unique_stories, with_split=opts.split, name=opts.name,
+            exclude_flags=[f.strip() for f in opts.exclude_flags.split(",") if f.strip()],
         )
         print(f"{manifest['records']} records ({manifest['stories']} stories) from "
               f"{len(manifest['by_source'])} sources, published {manifest['published_from']} "
