@@ -102,3 +102,21 @@ def test_backfill_crawl_stores_only_the_window(crawl):
     assert result.returncode == 0
     assert sorted(r["id"] for r in result.records()) == ["detikinet:7299001", "detikinet:7301234"]
     assert result.stat("newscrawl/mirror/missing") == 0
+
+
+def test_scrapy_parse_reads_any_url_without_a_callback(tmp_path):
+    """`scrapy parse --spider=<name> <url>` (Scrapy's default `parse` callback) reads an
+    article as an article and a listing or feed as a source of article requests."""
+    from conftest import run_scrapy
+
+    article = (
+        "https://inet.detik.com/consumer/d-7301234/"
+        "ponsel-lipat-murah-mulai-masuk-indonesia-harga-mulai-rp-8-juta"
+    )
+    parsed = run_scrapy(["parse", "--spider=detikinet", article], tmp_path / "data")
+    assert parsed.returncode == 0, parsed.log
+    assert "'parser': 'detikinet@2022'" in parsed.log
+    assert "NotImplementedError" not in parsed.log
+    for source in ("https://inet.detik.com/indeks?page=1", "https://rss.detik.com/index.php/inet"):
+        listed = run_scrapy(["parse", "--spider=detikinet", source], tmp_path / "data")
+        assert f"<GET {article}>" in listed.log, listed.log[-2000:]

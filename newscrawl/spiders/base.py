@@ -326,6 +326,19 @@ class NewsSpider(scrapy.Spider):
             self._inc("newscrawl/links/non_article", non_articles)
         return list(seen)
 
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Scrapy's default callback (`scrapy parse --spider=<name> <url>`, `scrapy shell`,
+        requests made without a callback): an article URL is read as an article, a sitemap or
+        feed as such, any other page as a listing."""
+        if self.article_url.search(response.url):
+            return self.parse_article(response)
+        head = response.body[:2048].lstrip()
+        if head.startswith(b"\x1f\x8b") or b"<urlset" in head or b"<sitemapindex" in head:
+            return self.parse_sitemap(response)
+        if b"<rss" in head or b"<feed" in head:
+            return self.parse_feed(response)
+        return self.parse_listing(response)
+
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             return
