@@ -196,6 +196,9 @@ class NewsSpider(scrapy.Spider):
     date_meta: ClassVar[Sequence[str]] = ()
     date_priority: ClassVar[Sequence[str]] = ("jsonld", "meta", "text", "url")
     jsonld_author_role: ClassVar[str] = "authors"
+    # The site's own form of a photo credit closing a caption, where the shared splitter
+    # reads none (no "Foto:" label, no parentheses): the first group that matched is the credit.
+    caption_credit: ClassVar[re.Pattern[str] | None] = None
 
     # Follow page N+1 even when page N does not link it (pagers drawn by JavaScript).
     blind_pagination: ClassVar[bool] = False
@@ -723,6 +726,11 @@ class NewsSpider(scrapy.Spider):
             text = element_text(element) if element is not None else ""
             if text:
                 caption, credit = split_caption_credit(text)
+        if caption and not credit and self.caption_credit is not None:
+            match = self.caption_credit.search(caption)
+            if match:
+                credit = clean_text(next(g for g in match.groups() if g))
+                caption = clean_text(caption[: match.start()]) or None
         if not url and not caption:
             return None
         return {"url": response.urljoin(url) if url else None, "caption": caption, "credit": credit}

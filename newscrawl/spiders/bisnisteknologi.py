@@ -13,12 +13,8 @@ sentence as "/Bisnis-Name" or "Bisnis/Name".
 """
 
 import re
-from typing import Any
-
-from scrapy.http import TextResponse
 
 from newscrawl.normalize.body import BodyRules
-from newscrawl.normalize.text import clean_text
 from newscrawl.spiders.base import Layout, NewsSpider
 
 RULES = BodyRules(
@@ -64,6 +60,9 @@ CAPTION_CREDIT = re.compile(
 
 class BisnisTeknologiSpider(NewsSpider):
     name = "bisnisteknologi"
+    # Bisnis prints the credit after the caption with no "Foto:" label, which the shared
+    # splitter (rightly) does not take as a credit on other sites.
+    caption_credit = CAPTION_CREDIT
     outlet = "Bisnis.com"
     section = "tech"
     allowed_domains = ["bisnis.com"]
@@ -86,17 +85,3 @@ class BisnisTeknologiSpider(NewsSpider):
     )
     date_meta = ("publishdate",)
     layouts = (LAYOUT,)
-
-    def extract_image(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        # Bisnis prints the photo credit after the caption with no "Foto:" label, which the
-        # shared caption splitter (rightly) does not take as a credit on other sites.
-        image = super().extract_image(response, layout, ld)
-        if image and image["caption"] and not image["credit"]:
-            match = CAPTION_CREDIT.search(image["caption"])
-            if match:
-                credit = clean_text(match.group("lead") or match.group("slash"))
-                image["caption"] = clean_text(image["caption"][: match.start()]) or None
-                image["credit"] = credit
-        return image

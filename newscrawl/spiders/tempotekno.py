@@ -89,6 +89,7 @@ LEGACY = Layout(
 
 class TempoTeknoSpider(NewsSpider):
     name = "tempotekno"
+    caption_credit = CAPTION_CREDIT
     outlet = "Tempo"
     section = "tech"
     allowed_domains = ["tempo.co"]
@@ -142,17 +143,6 @@ class TempoTeknoSpider(NewsSpider):
         for match in CONTRIBUTOR.finditer(text):
             authors += [n for n in split_names(match.group(1)) if n not in authors]
         return authors, editors
-
-    def extract_image(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        image = super().extract_image(response, layout, ld)
-        if image and image["caption"] and not image["credit"]:
-            match = CAPTION_CREDIT.search(image["caption"])
-            if match:
-                image["caption"] = image["caption"][: match.start()].strip()
-                image["credit"] = match.group(1).strip()
-        return image
 
     def extract_article(self, response: TextResponse) -> Article:
         item = super().extract_article(response)

@@ -48,6 +48,7 @@ CREDITS = "div#penulis, div#editor"
 
 class TribunnewsTechnoSpider(NewsSpider):
     name = "tribunnewstechno"
+    caption_credit = SOURCE_CREDIT
     outlet = "Tribunnews.com"
     section = "tech"
     allowed_domains = ["tribunnews.com"]
@@ -115,14 +116,3 @@ class TribunnewsTechnoSpider(NewsSpider):
             rest = clean_text(TRIBUN_CREDIT.sub("", paragraphs[-1]))
             paragraphs[-1:] = [rest] if rest else []
         return parts
-
-    def extract_image(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        image = super().extract_image(response, layout, ld)
-        if image and image["caption"] and not image["credit"]:
-            match = SOURCE_CREDIT.search(image["caption"])
-            if match:
-                image["caption"] = image["caption"][: match.start()]
-                image["credit"] = match.group(1).strip()
-        return image
