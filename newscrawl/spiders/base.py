@@ -1,7 +1,8 @@
 """NewsSpider: everything a news site spider does, so a site file only declares what differs.
 
 A site declares
-- where articles are listed: `listings` (section index pages, `{page}` in the URL), `feeds`
+- where articles are listed: `listings` (section index pages, `{page}` in the URL, or
+  `{offset}`, the first item's offset, for indexes that page by item), `feeds`
   (RSS/Atom), `sitemaps` (news sitemaps or sitemap indexes), `date_index` (a page of one day's
   articles, `{date}` and `{page}` in the URL) for `-a since=… -a until=…` backfills;
 - which URLs are articles: `article_url` (a regex with an `id` group) and `deny`;
@@ -173,6 +174,8 @@ class NewsSpider(scrapy.Spider):
     # `{next_day:…}` format the day (and the one after it) as they are.
     date_index: ClassVar[str | None] = None
     date_index_format: ClassVar[str] = "%Y-%m-%d"
+    # Items per listing or date-index page, for templates that page by `{offset}`.
+    page_size: ClassVar[int] = 20
     # CSS scope of article links on listing pages (the whole page when empty).
     listing_links: ClassVar[str] = ""
     # The listing lists every channel (discover keeps this one): like a date index, a page
@@ -271,7 +274,7 @@ class NewsSpider(scrapy.Spider):
 
     def _listing_request(self, template: str, page: int) -> scrapy.Request:
         return scrapy.Request(
-            template.format(page=page),
+            template.format(page=page, offset=(page - 1) * self.page_size),
             callback=self.parse_listing,
             meta={"newscrawl_kind": LISTING, "template": template, "page": page},
         )
@@ -283,6 +286,7 @@ class NewsSpider(scrapy.Spider):
             day=day,
             next_day=day + timedelta(days=1),
             page=page,
+            offset=(page - 1) * self.page_size,
         )
         return scrapy.Request(
             url,

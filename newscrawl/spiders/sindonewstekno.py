@@ -17,10 +17,8 @@ Quirks handled here:
 """
 
 import re
-from datetime import date
 from typing import Any
 
-import scrapy
 from scrapy.http import TextResponse
 
 from newscrawl.normalize.body import BodyRules
@@ -28,7 +26,6 @@ from newscrawl.normalize.bylines import split_names
 from newscrawl.spiders.base import Layout, NewsSpider, element_text
 
 # The index lists twenty stories a page: page 2 is offset 20.
-INDEX_PAGE_SIZE = 20
 # Where a byline that runs into the date stops: the day name and its comma, even glued to the
 # name ("Dian PermatasariSabtu, 22 November 2025"), else the date itself.
 _DATE_START = re.compile(
@@ -72,12 +69,12 @@ class SindonewsTeknoSpider(NewsSpider):
     section = "tech"
     allowed_domains = ["sindonews.com"]
 
-    # `{page}` is replaced by the item offset in `_listing_request`.
-    listings = ("https://www.sindonews.com/indeks/612/{page}",)
+    # The index pages by item offset, 20 a page.
+    listings = ("https://www.sindonews.com/indeks/612/{offset}",)
     listing_links = "div.indeks-news"
     feeds = ("https://tekno.sindonews.com/rss",)
     sitemaps = ("https://tekno.sindonews.com/sitemap-news.xml",)
-    date_index = "https://www.sindonews.com/indeks/612/{page}?t={date}"
+    date_index = "https://www.sindonews.com/indeks/612/{offset}?t={date}"
     date_index_format = "%Y-%m-%d"
 
     # Any kanal's article (one template); `discover` keeps tekno (and the legacy autotekno).
@@ -94,18 +91,6 @@ class SindonewsTeknoSpider(NewsSpider):
     )
     article_query = "showpage=all"
     layouts = (LAYOUT,)
-
-    def _listing_request(self, template: str, page: int) -> scrapy.Request:
-        request = super()._listing_request(template, page)
-        return request.replace(url=template.format(page=(page - 1) * INDEX_PAGE_SIZE))
-
-    def _date_index_request(self, day: date, page: int) -> scrapy.Request:
-        request = super()._date_index_request(day, page)
-        assert self.date_index is not None
-        url = self.date_index.format(
-            page=(page - 1) * INDEX_PAGE_SIZE, date=day.strftime(self.date_index_format)
-        )
-        return request.replace(url=url)
 
     def extract_people(
         self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
