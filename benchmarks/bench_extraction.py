@@ -78,6 +78,11 @@ def report(title: str, pages, ours, theirs, repeat: int) -> None:
     verdict = "met" if ratio >= TARGET_RATIO else "MISSED"
     print(f"speed ratio (newscrawl / trafilatura pages/s): {ratio:.1f}x "
           f"(target >= {TARGET_RATIO:.0f}x: {verdict})")
+    if len(pages) <= 10:
+        for page, mine, other in zip(pages, our_times, their_times, strict=True):
+            print(f"  {page.html.name:<48} {page.html.stat().st_size / 1024:>5.0f} KB  "
+                  f"newscrawl {mine * 1000:6.2f} ms  trafilatura {other * 1000:6.2f} ms  "
+                  f"{other / mine:5.1f}x")
 
 
 def main() -> None:
