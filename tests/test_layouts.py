@@ -74,3 +74,19 @@ def test_undetected_layout_reads_only_meta_and_jsonld():
     assert record["parser"] == "example@jsonld"
     assert record["title"] == "Judul dari meta"
     assert record.get("body") is None
+
+
+def test_image_selector_may_name_the_element_or_its_url():
+    page = PAGE.replace(
+        '<div class="isi">', '<figure><img src="/foto/ponsel.jpg"><figcaption>Ponsel baru. '
+        'Foto: Dok. Pabrikan</figcaption></figure><div class="isi">'
+    )
+    for image in ("article.detail figure img", "article.detail figure img::attr(src)"):
+        record = extract(
+            Layout(**{**LAYOUT.__dict__, "image": image, "caption": "figcaption"}), page
+        )
+        assert record["image"] == {
+            "url": "https://example.co.id/foto/ponsel.jpg",
+            "caption": "Ponsel baru.",
+            "credit": "Dok. Pabrikan",
+        }

@@ -722,7 +722,8 @@ class NewsSpider(scrapy.Spider):
         url = None
         if layout and layout.image:
             image = self.select_first(response, layout.image, layout)
-            url = image.get("src") if image is not None else None
+            # An <img> element, or its URL when the selector ends in ::attr(…).
+            url = image if isinstance(image, str) or image is None else image.get("src")
         url = url or self.meta(response, "og:image") or image_url(ld.get("image"))
         caption = credit = None
         if layout and layout.caption:
@@ -733,7 +734,7 @@ class NewsSpider(scrapy.Spider):
         if caption and not credit and self.caption_credit is not None:
             match = self.caption_credit.search(caption)
             if match:
-                credit = clean_text(next(g for g in match.groups() if g))
+                credit = clean_text(next((g for g in match.groups() if g), match.group(0)))
                 caption = clean_text(caption[: match.start()]) or None
         if not url and not caption:
             return None
