@@ -167,9 +167,15 @@ def export(
     with_split: bool = False,
     exclude_flags: Iterable[str] = (),
     name: str = "articles",
+    include: Iterable[Path] = (),
 ) -> dict[str, Any]:
-    """Write the dataset files and `<name>.manifest.json`; returns the manifest."""
-    latest = latest_versions(read_store(data_dir / "articles", sources))
+    """Write the dataset files and `<name>.manifest.json`; returns the manifest. `include`:
+    more data directories whose stores are read too (other machines' in distributed mode)."""
+    sources = list(sources or [])
+    stores = [data_dir, *include]
+    latest = latest_versions(
+        record for store in stores for record in read_store(store / "articles", sources)
+    )
     records = select(
         latest, since=since, until=until, unique_stories=unique_stories, with_split=with_split,
         exclude_flags=exclude_flags,
@@ -194,6 +200,7 @@ def export(
             "sources": sorted(sources or []), "since": str(since) if since else None,
             "until": str(until) if until else None, "unique_stories": unique_stories,
             "exclude_flags": sorted(exclude_flags),
+            "stores": len(stores),
         },
         # Records carrying each quality flag, among those written and among those the other
         # filters kept (the difference is what --exclude-flags left out).

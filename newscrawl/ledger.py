@@ -74,8 +74,11 @@ __all__ = [
     "KnownArticle",
     "Ledger",
     "StoryMember",
+    "epoch_seconds",
     "parse_iso",
+    "site_article_id_of",
     "url_key",
+    "utc_iso",
 ]
 
 SCHEMA_VERSION = 1
@@ -233,18 +236,18 @@ def parse_iso(value: str | datetime | None) -> datetime | None:
     return dt
 
 
-def _epoch(value: str | datetime | None) -> int | None:
+def epoch_seconds(value: str | datetime | None) -> int | None:
     dt = parse_iso(value)
     return None if dt is None else int(dt.timestamp())
 
 
-def _utc_iso(when: datetime | None = None) -> str:
+def utc_iso(when: datetime | None = None) -> str:
     dt = parse_iso(when) if when is not None else datetime.now(timezone.utc)
     assert dt is not None
     return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def _site_article_id(record_id: str, source: str) -> str | None:
+def site_article_id_of(record_id: str, source: str) -> str | None:
     prefix = source + ":"
     return record_id[len(prefix):] if record_id.startswith(prefix) else None
 
@@ -415,14 +418,14 @@ class Ledger:
         if row is None:
             return False
         published_ts, first_seen, checked_at = row
-        ref = published_ts if published_ts is not None else _epoch(first_seen)
+        ref = published_ts if published_ts is not None else epoch_seconds(first_seen)
         if ref is None:
             return False
         now_ts = now_dt.timestamp()
         if not (now_ts - window.total_seconds() <= ref <= now_ts + 60):
             return False
         if min_interval is not None and checked_at is not None:
-            checked = _epoch(checked_at)
+            checked = epoch_seconds(checked_at)
             if checked is not None and now_ts - checked < min_interval.total_seconds():
                 return False
         return True
@@ -472,17 +475,17 @@ class Ledger:
         A lower ``version`` than the one already recorded leaves the row unchanged.
         ``site_article_id`` defaults to the part of ``record_id`` after ``"<source>:"``.
         """
-        now = _utc_iso(stored_at)
+        now = utc_iso(stored_at)
         row = (
             record_id,
             source,
             url,
-            site_article_id if site_article_id is not None else _site_article_id(record_id, source),
+            site_article_id if site_article_id is not None else site_article_id_of(record_id, source),
             content_hash,
             int(version),
             story_id,
             published_at,
-            _epoch(published_at),
+            epoch_seconds(published_at),
             now,
             now,
         )
@@ -505,7 +508,7 @@ class Ledger:
         with self._write() as conn:
             conn.execute(
                 "UPDATE articles SET checked_at = ? WHERE record_id = ?",
-                (_utc_iso(when), record_id),
+                (utc_iso(when), record_id),
             )
 
     # -- watermarks ----------------------------------------------------------------
@@ -525,7 +528,7 @@ class Ledger:
         (``...T09:00+07:00`` is earlier than ``...T03:00+00:00``). ``source`` may be any
         key, e.g. ``"kompas/tekno"`` for a per-section watermark.
         """
-        ts = _epoch(published_at)
+        ts = epoch_seconds(published_at)
         if ts is None:
             raise ValueError(f"not an ISO 8601 date-time: {published_at!r}")
         with self._write() as conn:
@@ -545,7 +548,7 @@ class Ledger:
             conn.execute(
                 "INSERT INTO watermarks (source, last_run_at) VALUES (?, ?) "
                 "ON CONFLICT (source) DO UPDATE SET last_run_at = excluded.last_run_at",
-                (source, _utc_iso(finished_at)),
+                (source, utc_iso(finished_at)),
             )
 
     def last_run(self, source: str) -> str | None:
@@ -578,12 +581,12 @@ class Ledger:
                         continue
                     if not source:
                         source = str(record_id).split(":", 1)[0]
-                    when = _utc_iso(parse_iso(rec.get("crawled_at")) or None)
+                    when = utc_iso(parse_iso(rec.get("crawled_at")) or None)
                     published_at = rec.get("published_at")
                     rows.append((
-                        record_id, source, url, _site_article_id(record_id, source),
+                        record_id, source, url, site_article_id_of(record_id, source),
                         rec.get("content_hash"), int(rec.get("version") or 1), rec.get("story_id"),
-                        published_at, _epoch(published_at), when, when,
+                        published_at, epoch_seconds(published_at), when, when,
                     ))
                     urls.append((url_key(url), url, record_id))
                     urls.extend((url_key(a), a, record_id) for a in rec.get("aliases") or () if a)
@@ -656,7 +659,7 @@ class Ledger:
                 "assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     record_id, story_id, duplicate_of, similarity, published_at, signature,
-                    _utc_iso(),
+                    utc_iso(),
                 ),
             )
             if cur.rowcount == 0:
@@ -674,7 +677,7 @@ class Ledger:
         Those records keep their ``story_id`` but no longer attract new members, which
         bounds the on-disk index to a matching horizon. Returns how many members were pruned.
         """
-        cutoff = _utc_iso(assigned_before)
+        cutoff = utc_iso(assigned_before)
         with self._write() as conn:
             conn.execute(
                 "DELETE FROM story_bands WHERE member IN "

@@ -115,7 +115,13 @@ def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> l
             f"{report['parser_exceptions']} pages raised an exception in the parser",
         ))
     recent = list(history[:HISTORY_RUNS])
-    if recent and all(r.get("discovered", 0) > 0 for r in recent):
+    # A process of a distributed crawl may get none of a source's listing pages: finding no
+    # links is then another process's share, not a broken source.
+    if (
+        recent
+        and not report.get("distributed")
+        and all(r.get("discovered", 0) > 0 for r in recent)
+    ):
         monitors.append(Monitor(
             "articles_found", report["discovered"] > 0,
             f"{report['discovered']} article links found (each of the last {len(recent)} runs "

@@ -15,7 +15,10 @@ COMMANDS_MODULE = "newscrawl.commands"
 NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
 # A directory with manifest.jsonl: every request is answered from it (see newscrawl/mirror.py).
 NEWSCRAWL_MIRROR = os.environ.get("NEWSCRAWL_MIRROR") or None
+# Distributed mode (newscrawl/distributed.py): a Redis shared by every crawler process.
 NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL") or None
+# Processes with the same run id split one crawl; default: the UTC hour they started in.
+NEWSCRAWL_RUN_ID = os.environ.get("NEWSCRAWL_RUN_ID") or None
 # Articles published within this many hours are fetched again to catch updates (0 = never).
 NEWSCRAWL_REVISIT_HOURS = float(os.environ.get("NEWSCRAWL_REVISIT_HOURS", "0"))
 # ... but not more often than every this many hours per article.

@@ -25,6 +25,7 @@ class SkipKnownMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.data_dir = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        self.redis_url = crawler.settings.get("NEWSCRAWL_REDIS_URL") or None
         hours = crawler.settings.getfloat("NEWSCRAWL_REVISIT_HOURS", 0)
         self.revisit = timedelta(hours=hours) if hours > 0 else None
         # An hourly cron would otherwise re-fetch every recent article every hour.
@@ -42,7 +43,7 @@ class SkipKnownMiddleware:
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
-        self.state = CrawlState.acquire(self.data_dir)
+        self.state = CrawlState.acquire(self.data_dir, self.redis_url)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.state is not None and reason == "finished":

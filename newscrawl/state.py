@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -23,37 +24,48 @@ from newscrawl.stories import StoryIndex
 logger = logging.getLogger(__name__)
 
 _OFFSET_KEY = "store_offset:"
-_OPEN: dict[Path, CrawlState] = {}
+_OPEN: dict[tuple[Path, str | None], CrawlState] = {}
 
 
 class CrawlState:
-    def __init__(self, data_dir: str | Path):
+    def __init__(self, data_dir: str | Path, redis_url: str | None = None):
         self.data_dir = Path(data_dir)
         self.articles_dir = self.data_dir / "articles"
-        self.ledger = Ledger(self.data_dir / "state" / "ledger.sqlite3")
+        self.redis_url = redis_url
+        self.ledger: Any
+        if redis_url:
+            # Distributed mode: one ledger for every process on every machine; each keeps
+            # its own store, whose offsets are remembered per store.
+            from newscrawl.redis_ledger import RedisLedger
+
+            self.ledger = RedisLedger(redis_url)
+            self.store_id = f"{socket.gethostname()}:{self.articles_dir.resolve()}:"
+        else:
+            self.ledger = Ledger(self.data_dir / "state" / "ledger.sqlite3")
+            self.store_id = ""
         self.stories = StoryIndex(self.ledger)
         self.users = 0
         self.repaired_lines = 0
         self.reconciled = self.catch_up_with_store()
 
     @classmethod
-    def acquire(cls, data_dir: str | Path) -> CrawlState:
+    def acquire(cls, data_dir: str | Path, redis_url: str | None = None) -> CrawlState:
         """The process-wide state for `data_dir` (crawlall runs many spiders in one process)."""
-        key = Path(data_dir).resolve()
+        key = (Path(data_dir).resolve(), redis_url or None)
         state = _OPEN.get(key)
         if state is None:
-            state = _OPEN[key] = cls(data_dir)
+            state = _OPEN[key] = cls(data_dir, redis_url)
         state.users += 1
         return state
 
     def release(self) -> None:
         self.users -= 1
         if self.users <= 0:
-            _OPEN.pop(self.data_dir.resolve(), None)
+            _OPEN.pop((self.data_dir.resolve(), self.redis_url or None), None)
             self.ledger.close()
 
     def partition_key(self, path: Path) -> str:
-        return _OFFSET_KEY + path.relative_to(self.articles_dir).as_posix()
+        return _OFFSET_KEY + self.store_id + path.relative_to(self.articles_dir).as_posix()
 
     def catch_up_with_store(self) -> int:
         """Take into the ledger every stored record it does not know yet; returns how many."""

@@ -162,6 +162,8 @@ def test_monitors_compare_with_recent_runs():
     assert [m["name"] for m in judged["monitors"] if not m["passed"]] == ["articles_found"]
     # With no history, finding nothing is not (yet) a failure: a quiet section.
     assert runs.judge(nothing_found, [])["status"] == "healthy"
+    # Nor in distributed mode, where another process may have taken every listing page.
+    assert runs.judge({**nothing_found, "distributed": True}, history)["status"] == "healthy"
     halved = _report(body_words_median=150)
     assert [m["name"] for m in runs.judge(halved, history)["monitors"] if not m["passed"]] == [
         "body_length"

@@ -112,3 +112,15 @@ def test_records_with_excluded_quality_flags_are_left_out_and_counted(tmp_path):
     assert clean["filters"]["exclude_flags"] == ["partial_body", "short_body"]
     assert clean["quality_flags"] == {}
     assert clean["quality_flags_before_exclusion"] == everything["quality_flags"]
+
+
+def test_stores_of_several_data_directories_make_one_dataset(tmp_path):
+    """Distributed mode: each machine's data directory holds the records it stored."""
+    _store(tmp_path / "one", [_record("a:1"), _record("a:2", body="Lama.")])
+    _store(tmp_path / "two", [_record("b:1"), _record("a:2", body="Baru.", version=2)])
+    manifest = export(tmp_path / "one", tmp_path / "out", ["jsonl"], include=[tmp_path / "two"])
+    lines = (tmp_path / "out" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    records = {json.loads(line)["id"]: json.loads(line) for line in lines}
+    assert sorted(records) == ["a:1", "a:2", "b:1"]
+    assert records["a:2"]["body"] == "Baru."  # the latest version, wherever it was stored
+    assert manifest["filters"]["stores"] == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
@@ -23,10 +24,29 @@ def path(tmp_path):
     return tmp_path / "state" / "ledger.sqlite3"
 
 
-@pytest.fixture
-def ledger(path):
-    with Ledger(path) as led:
+@pytest.fixture(params=["sqlite", "redis"])
+def ledger(request, path):
+    """Each behaviour below holds for the SQLite ledger and for distributed mode's Redis one."""
+    if request.param == "sqlite":
+        with Ledger(path) as led:
+            yield led
+        return
+    from newscrawl.redis_ledger import RedisLedger
+
+    with RedisLedger(request.getfixturevalue("redis_url")) as led:
         yield led
+
+
+def _first_seen(ledger, record_id: str) -> str:
+    if isinstance(ledger, Ledger):
+        query = "SELECT first_seen FROM articles WHERE record_id = ?"
+        return ledger.conn.execute(query, (record_id,)).fetchone()[0]
+    return json.loads(ledger.redis.hget(ledger.prefix + "articles", record_id))["first_seen"]
+
+
+def sqlite_only(ledger) -> None:
+    if not isinstance(ledger, Ledger):
+        pytest.skip("SQLite behaviour (transactions, URL keys, speed of bulk inserts)")
 
 
 def _store(led: Ledger, n: int, **kw) -> None:
@@ -107,14 +127,14 @@ def test_find_by_content_hash_returns_first_record_with_that_body(ledger):
 
 def test_newer_version_updates_row_older_does_not(ledger):
     _store(ledger, 1, content_hash="v1", version=1)
-    first_seen = ledger.conn.execute("SELECT first_seen FROM articles").fetchone()[0]
+    first_seen = _first_seen(ledger, "cnbcindonesia:1")
     _store(ledger, 1, content_hash="v2", version=2, story_id="s")
     assert ledger.known(record_id="cnbcindonesia:1").content_hash == "v2"
     assert ledger.known(record_id="cnbcindonesia:1").version == 2
     _store(ledger, 1, content_hash="stale", version=1)
     known = ledger.known(record_id="cnbcindonesia:1")
     assert (known.content_hash, known.version, known.story_id) == ("v2", 2, "s")
-    assert ledger.conn.execute("SELECT first_seen FROM articles").fetchone()[0] == first_seen
+    assert _first_seen(ledger, "cnbcindonesia:1") == first_seen
     assert ledger.count() == 1
 
 
@@ -233,6 +253,7 @@ def test_reconcile_skips_lines_without_id_or_url(ledger):
 
 
 def test_reconcile_100k_records_is_fast(ledger):
+    sqlite_only(ledger)
     t0 = time.perf_counter()
     assert ledger.reconcile(_store_lines(100_000)) == 100_000
     elapsed = time.perf_counter() - t0
@@ -241,6 +262,7 @@ def test_reconcile_100k_records_is_fast(ledger):
 
 
 def test_batch_rolls_back_on_error(ledger):
+    sqlite_only(ledger)
     with pytest.raises(RuntimeError), ledger.batch():
         _store(ledger, 1)
         _store(ledger, 2)
@@ -278,6 +300,7 @@ def test_schema_from_newer_code_is_refused(path):
 
 
 def test_url_key_collision_is_a_miss_not_a_false_hit(ledger, monkeypatch):
+    sqlite_only(ledger)
     import newscrawl.ledger as ledger_module
 
     monkeypatch.setattr(ledger_module, "url_key", lambda url: 42)  # every URL collides

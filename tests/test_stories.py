@@ -225,9 +225,16 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "state" / "ledger.sqlite3"
 
 
-@pytest.fixture
-def index(path: Path):
-    with Ledger(path) as led:
+@pytest.fixture(params=["sqlite", "redis"])
+def index(request, path: Path):
+    """Stories behave the same on the SQLite ledger and on distributed mode's Redis one."""
+    if request.param == "sqlite":
+        with Ledger(path) as led:
+            yield StoryIndex(led)
+        return
+    from newscrawl.redis_ledger import RedisLedger
+
+    with RedisLedger(request.getfixturevalue("redis_url")) as led:
         yield StoryIndex(led)
 
 
@@ -414,5 +421,9 @@ def test_story_index_does_not_keep_signatures_in_memory(index):
     index.assign("kompas:1", SYNDICATED)
     state = [v for v in vars(index).values() if isinstance(v, (list, dict, set))]
     assert state == []
-    rows = index.ledger.conn.execute("SELECT COUNT(*) FROM story_bands").fetchone()[0]
+    if isinstance(index.ledger, Ledger):
+        rows = index.ledger.conn.execute("SELECT COUNT(*) FROM story_bands").fetchone()[0]
+    else:
+        client, prefix = index.ledger.redis, index.ledger.prefix
+        rows = sum(client.scard(key) for key in client.scan_iter(prefix + "story:band:*"))
     assert rows == 2 * index.bands

@@ -120,6 +120,8 @@ class Command(ScrapyCommand):
         for name, crawler in crawlers.items():
             stats = crawler.stats.get_stats() if crawler.stats else {}
             report = runs.source_report(name, stats)
+            # In distributed mode this process did only its share of each source's work.
+            report["distributed"] = bool(crawler.settings.get("NEWSCRAWL_REDIS_URL"))
             if not stats:
                 report["finish_reason"] = "not_started"
             sources.append(runs.judge(report, history.get(name, [])))

@@ -20,7 +20,7 @@ class Command(ScrapyCommand):
     def syntax(self) -> str:
         return (
             "[--format jsonl,csv,parquet] [--out DIR] [--only a,b] [--since D] [--until D] "
-            "[--unique-stories] [--exclude-flags f,g] [--split]"
+            "[--unique-stories] [--exclude-flags f,g] [--split] [--include DIR ...]"
         )
 
     def short_desc(self) -> str:
@@ -37,6 +37,11 @@ class Command(ScrapyCommand):
         parser.add_argument(
             "--unique-stories", action="store_true",
             help="leave out later copies of a story (records with duplicate_of)",
+        )
+        parser.add_argument(
+            "--include", action="append", default=[], metavar="DIR",
+            help="also read the store of this data directory (repeatable: other machines' "
+            "data directories in distributed mode)",
         )
         parser.add_argument(
             "--exclude-flags", default="",
@@ -59,14 +64,16 @@ class Command(ScrapyCommand):
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
         data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
-        if not (data_dir / "articles").exists():
-            raise UsageError(f"no stored articles under {data_dir}/articles (crawl first)")
+        for directory in (data_dir, *map(Path, opts.include)):
+            if not (directory / "articles").exists():
+                raise UsageError(f"no stored articles under {directory}/articles (crawl first)")
         out = Path(opts.out) if opts.out else data_dir / "exports" / opts.name
         sources = [s.strip() for s in (opts.only or "").split(",") if s.strip()]
         manifest = export(
             data_dir, out, formats, sources=sources, since=since, until=until,
             unique_stories=opts.unique_stories, with_split=opts.split, name=opts.name,
             exclude_flags=[f.strip() for f in opts.exclude_flags.split(",") if f.strip()],
+            include=[Path(d) for d in opts.include],
         )
         print(f"{manifest['records']} records ({manifest['stories']} stories) from "
               f"{len(manifest['by_source'])} sources, published {manifest['published_from']} "

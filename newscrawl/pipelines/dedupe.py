@@ -34,6 +34,7 @@ class DedupePipeline:
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
         self.data_dir = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        self.redis_url = crawler.settings.get("NEWSCRAWL_REDIS_URL") or None
         self.state: CrawlState | None = None
 
     @classmethod
@@ -41,7 +42,7 @@ class DedupePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.state = CrawlState.acquire(self.data_dir)
+        self.state = CrawlState.acquire(self.data_dir, self.redis_url)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.state is not None:

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 class JsonlStorePipeline:
     def __init__(self, crawler: Crawler):
         self.root = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        self.redis_url = crawler.settings.get("NEWSCRAWL_REDIS_URL") or None
         self.stats = crawler.stats
         self.fsync = crawler.settings.getbool("NEWSCRAWL_FSYNC", False)
         self.min_words = crawler.settings.getint("NEWSCRAWL_MIN_WORDS", 40)
@@ -44,7 +45,7 @@ class JsonlStorePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.state = CrawlState.acquire(self.root)
+        self.state = CrawlState.acquire(self.root, self.redis_url)
         if self.story_window_days > 0:
             # Copies of a story appear within days: older records stop being matched before
             # this crawl matches anything, so the story index stays small (they keep their
@@ -75,8 +76,9 @@ class JsonlStorePipeline:
         assert self.state is not None
         line = encode_record(record)
         # The last check, the write and the ledger commit are one step for every process
-        # writing this partition, so two concurrent crawls cannot both store an article.
-        with partition_lock(handle):
+        # writing this partition (the file lock) and, in distributed mode, for every process
+        # sharing the ledger (its write lock), so no two crawls both store an article.
+        with partition_lock(handle), self.state.ledger.batch():
             stored = self.state.ledger.known(record_id=record["id"])
             if stored is not None and (stored.version or 1) >= (record["version"] or 1):
                 self.stats.inc_value("newscrawl/duplicate/concurrent")

@@ -35,6 +35,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url
 
+from newscrawl import distributed
 from newscrawl.items import Article
 from newscrawl.loaders import ArticleLoader
 from newscrawl.normalize.body import BodyParts, BodyRules, clean_body
@@ -233,6 +234,7 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
+        distributed.configure(settings)
         # Mirror responses are local files: throttling them only slows tests and demos.
         if settings.get("NEWSCRAWL_MIRROR"):
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
