@@ -455,15 +455,17 @@ class RedisLedger:
                     self._keep_lock()
                 record_id = raw.decode()
                 data = self._get_json("story:members", record_id)
-                if data is None or data.get("signature") is None:
-                    continue
                 pipe = self.redis.pipeline()
-                for key in data.get("bands") or ():
-                    pipe.srem(self._key(f"story:band:{key}"), record_id)
-                data["signature"], data["bands"] = None, []
-                pipe.hset(self._key("story:members"), record_id, json.dumps(data))
+                # Once pruned (or never matchable), a member leaves the pruning queue, so a
+                # crawl's start does not walk the whole history again.
+                pipe.zrem(self._key("story:assigned"), record_id)
+                if data is not None and data.get("signature") is not None:
+                    for key in data.get("bands") or ():
+                        pipe.srem(self._key(f"story:band:{key}"), record_id)
+                    data["signature"], data["bands"] = None, []
+                    pipe.hset(self._key("story:members"), record_id, json.dumps(data))
+                    pruned += 1
                 pipe.execute()
-                pruned += 1
         return pruned
 
     def story_size(self, story_id: str) -> int:

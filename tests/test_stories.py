@@ -412,6 +412,7 @@ def test_pruned_records_no_longer_attract_copies(index):
     first = index.assign(ROOT, ORIGINAL)
     later = datetime.now(timezone.utc) + timedelta(minutes=1)
     assert index.prune(later) == 1
+    assert index.prune(later) == 0  # nothing left to prune
     assert index.get(ROOT) == first  # keeps its story
     assert index.assign("kompas:1", SYNDICATED).story_id != first.story_id
 
