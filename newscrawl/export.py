@@ -3,8 +3,9 @@
 No Scrapy imports. The store is append-only (an update is a new line with a higher `version`),
 so an export keeps, per `id`, the line with the highest version. Records are ordered by
 (`published_at` instant, `id`), so the same store always gives byte-identical files. Each
-export writes a manifest (counts, date range, per-field fill rates, sha256 of every file) beside
-the data, so a dataset can be cited and checked.
+export writes a manifest (counts, date range, per-field fill rates, sha256 of every file) and a
+datasheet (newscrawl/datasheet.py: composition, collection, preprocessing, rights) beside the
+data, so a dataset can be cited, understood and checked.
 
 Splits are assigned by a hash of `story_id`, so copies of one story never straddle train and
 test.
@@ -20,6 +21,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from newscrawl import datasheet
 from newscrawl.items import FIELD_ORDER
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -215,6 +217,9 @@ def export(
         "files": files,
         "schema": "newscrawl/schema/article.schema.json",
     }
+    sheet = out_dir / f"{name}.datasheet.md"
+    sheet.write_text(datasheet.render(name, records, manifest), encoding="utf-8")
+    files[sheet.name] = {"format": "datasheet", "sha256": sha256_of(sheet), "bytes": sheet.stat().st_size}
     (out_dir / f"{name}.manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

@@ -124,3 +124,23 @@ def test_stores_of_several_data_directories_make_one_dataset(tmp_path):
     assert sorted(records) == ["a:1", "a:2", "b:1"]
     assert records["a:2"]["body"] == "Baru."  # the latest version, wherever it was stored
     assert manifest["filters"]["stores"] == 2
+
+
+def test_datasheet_describes_the_exported_files(tmp_path):
+    data = tmp_path / "data"
+    notice = "Dilarang keras mengambil konten untuk AI tanpa izin tertulis."
+    _store(data, [
+        _record("antaratekno:1", outlet="ANTARA", rights={"reserved": True, "notice": notice}),
+        _record("detikinet:2", outlet="detikInet", published_at="2024-03-28T10:00:00+07:00"),
+        _record("detikinet:3", outlet="detikInet", quality_flags=["partial_body"]),
+    ])
+    manifest = export(data, tmp_path / "out", ["jsonl"], with_split=True)
+    sheet = (tmp_path / "out" / "articles.datasheet.md").read_text(encoding="utf-8")
+    assert "| `detikinet` | detikInet | 2 | 2024-03-27T09:55:00+07:00 | 2024-03-28T10:00:00+07:00 |" in sheet
+    assert "| `antaratekno` | ANTARA | 1 |" in sheet
+    assert f"`{manifest['files']['articles.jsonl']['sha256']}`" in sheet
+    assert f'"{notice}"' in sheet and "1 records carry an explicit reservation" in sheet
+    assert "`partial_body` 1" in sheet
+    assert "train" in sheet and manifest["files"]["articles.datasheet.md"]["format"] == "datasheet"
+    again = export(data, tmp_path / "again", ["jsonl"], with_split=True)
+    assert again["files"] == manifest["files"]  # the datasheet is reproducible too
