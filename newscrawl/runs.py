@@ -26,6 +26,8 @@ EXIT_LOCKED = 3
 EXIT_DEGRADED = 4
 EXIT_BLOCKED = 5
 EXIT_FAILED = 6
+# `status`: the last run is older than --max-age-hours (cron stopped, or runs hang).
+EXIT_STALE = 7
 STATUS_EXIT = {"healthy": EXIT_OK, "degraded": EXIT_DEGRADED, "blocked": EXIT_BLOCKED,
                "failed": EXIT_FAILED}
 
@@ -214,3 +216,59 @@ def prune(directory: Path, pattern: str, keep_days: float, now: datetime | None 
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def load_runs(runs_dir: Path, limit: int = 50) -> list[dict[str, Any]]:
+    """The run reports under `runs_dir`, newest first (unreadable files are skipped)."""
+    found = []
+    if runs_dir.exists():
+        for path in sorted(runs_dir.glob("*.json"), reverse=True)[:limit]:
+            try:
+                found.append(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def source_status(name: str, reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One source's state over recent runs (`reports`: run reports, newest first)."""
+    seen = [(run, s) for run in reports for s in run.get("sources", []) if s["source"] == name]
+    if not seen:
+        return {"source": name, "status": "never run"}
+    last_run, last = seen[0]
+    unhealthy = 0
+    for _, source in seen:
+        if source["status"] == "healthy":
+            break
+        unhealthy += 1
+    healthy = next((run for run, source in seen if source["status"] == "healthy"), None)
+    new_at = next((run for run, source in seen if source.get("new")), None)
+    return {
+        "source": name,
+        "status": last["status"],
+        "last_run": last_run.get("finished"),
+        "runs_not_healthy": unhealthy,
+        "last_healthy": healthy.get("finished") if healthy else None,
+        "last_new_records": new_at.get("finished") if new_at else None,
+        "failed_monitors": [m["name"] for m in last.get("monitors", []) if not m["passed"]],
+    }
+
+
+def render_status(rows: Sequence[dict[str, Any]]) -> str:
+    columns = ("source", "status", "last run", "not healthy", "last healthy", "last new records")
+    table = [columns] + [
+        (
+            r["source"], r["status"], r.get("last_run") or "-",
+            str(r.get("runs_not_healthy", "-")), r.get("last_healthy") or "-",
+            r.get("last_new_records") or "-",
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+             for row in table]
+    lines += [
+        f"{r['source']}: {', '.join(r['failed_monitors'])} failed in the last run"
+        for r in rows if r.get("failed_monitors")
+    ]
+    return "\n".join(lines)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import jsonschema
@@ -214,3 +215,47 @@ def test_old_logs_are_pruned(tmp_path):
     os.utime(old, (month_ago, month_ago))
     assert runs.prune(logs, "crawlall-*.log", keep_days=30) == 1
     assert not old.exists() and new.exists()
+
+
+def _run(finished: str, **statuses: str) -> dict:
+    sources = [
+        {"source": name, "status": status, "new": 1 if status == "healthy" else 0,
+         "monitors": [] if status == "healthy" else [
+             {"name": "body_floor", "passed": False, "detail": "body found on 0%"}]}
+        for name, status in statuses.items()
+    ]
+    return {"run_id": finished, "finished": finished, "sources": sources}
+
+
+def test_source_status_over_recent_runs():
+    reports = [  # newest first
+        _run("2026-11-27T09:00:00+00:00", detikinet="degraded", kompastekno="healthy"),
+        _run("2026-11-27T08:00:00+00:00", detikinet="degraded", kompastekno="healthy"),
+        _run("2026-11-27T07:00:00+00:00", detikinet="healthy", kompastekno="healthy"),
+    ]
+    detik = runs.source_status("detikinet", reports)
+    assert detik["status"] == "degraded" and detik["runs_not_healthy"] == 2
+    assert detik["last_healthy"] == "2026-11-27T07:00:00+00:00"
+    assert detik["failed_monitors"] == ["body_floor"]
+    assert runs.source_status("kompastekno", reports)["runs_not_healthy"] == 0
+    assert runs.source_status("tempotekno", reports)["status"] == "never run"
+
+
+def test_status_command_exit_codes(tmp_path):
+    data = tmp_path / "data"
+    assert run_scrapy(["status"], data, mirror=None).returncode == 0  # nothing run yet
+    assert run_scrapy(["status", "--max-age-hours", "1"], data, mirror=None).returncode == 7
+    (data / "runs").mkdir(parents=True)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    (data / "runs" / "20261127T090000Z.json").write_text(json.dumps(
+        _run(now.isoformat(), detikinet="degraded", kompastekno="healthy")
+    ))
+    shown = run_scrapy(["status", "--max-age-hours", "1"], data, mirror=None)
+    assert shown.returncode == 4, shown.log  # degraded, like crawlall's exit code
+    assert "detikinet: body_floor failed in the last run" in shown.log
+    old = (now - timedelta(hours=5)).isoformat()
+    (data / "runs" / "20261127T090000Z.json").write_text(json.dumps(
+        _run(old, detikinet="healthy", kompastekno="healthy")
+    ))
+    assert run_scrapy(["status", "--max-age-hours", "1"], data, mirror=None).returncode == 7
+    assert run_scrapy(["status"], data, mirror=None).returncode == 0
