@@ -169,16 +169,18 @@ def exit_code(sources: Sequence[dict[str, Any]]) -> int:
 def load_history(runs_dir: Path, limit: int = 50) -> dict[str, list[dict[str, Any]]]:
     """Earlier reports per source, newest first (unreadable report files are skipped)."""
     history: dict[str, list[dict[str, Any]]] = {}
-    if not runs_dir.exists():
-        return history
-    for path in sorted(runs_dir.glob("*.json"), reverse=True)[:limit]:
-        try:
-            run = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+    for run in load_runs(runs_dir, limit):
         for source in run.get("sources", []):
             history.setdefault(source["source"], []).append(source)
     return history
+
+
+def _aligned(rows: Sequence[Sequence[Any]]) -> list[str]:
+    """Rows of a plain-text table, columns padded to their widest cell."""
+    cells = [[str(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+            for row in cells]
 
 
 def render_table(sources: Sequence[dict[str, Any]]) -> str:
@@ -195,9 +197,7 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
             "-" if rate["published_at"] is None else f"{rate['published_at']:.0%}",
             "-" if rate["authors"] is None else f"{rate['authors']:.0%}",
         ))
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(columns))]
-    lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = _aligned(rows)
     for s in sources:
         for monitor in s["monitors"]:
             if not monitor["passed"]:
@@ -264,9 +264,7 @@ def render_status(rows: Sequence[dict[str, Any]]) -> str:
         )
         for r in rows
     ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-             for row in table]
+    lines = _aligned(table)
     lines += [
         f"{r['source']}: {', '.join(r['failed_monitors'])} failed in the last run"
         for r in rows if r.get("failed_monitors")
