@@ -33,6 +33,15 @@ STATUS_EXIT = {"healthy": EXIT_OK, "degraded": EXIT_DEGRADED, "blocked": EXIT_BL
 
 # Fixed floors: below these a source's layout has most likely changed.
 FLOORS = {"published_at": 0.98, "title": 0.98, "body": 0.98}
+# More than this share of a run's bodies from paths no declared layout gave: layout drift.
+DRIFT_SHARE = 0.2
+# The `parser` suffixes of bodies that did not come from the detected layout (see
+# newscrawl/extraction/parser.py), as the drift verdict names them.
+OFF_LAYOUT_PATHS = {
+    "other-layout": "another layout's selectors",
+    "jsonld-body": "JSON-LD articleBody",
+    "generic": "the generic path",
+}
 HISTORY_RUNS = 5
 
 
@@ -95,8 +104,36 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
             "long_body": fill_rate("newscrawl/fill/long_body"),
         },
         "body_words_median": stats.get("newscrawl/body_words_median"),
+        # Bodies per extraction path ("<site>@<layout>", "<site>@generic" …).
+        "parsers": {
+            k.removeprefix("newscrawl/parser/"): int(v)
+            for k, v in sorted(stats.items())
+            if k.startswith("newscrawl/parser/")
+        },
         "monitors": [],
     }
+
+
+def layout_drift(parsers: dict[str, int]) -> Monitor | None:
+    """Fails when more than DRIFT_SHARE of the bodies came from paths no declared layout
+    gave: the site changed its markup (the records are kept, flagged `generic_body` where
+    the generic path or JSON-LD made them)."""
+    total = sum(parsers.values())
+    if not total:
+        return None
+    off = {}
+    for parser, count in parsers.items():
+        path = parser.rpartition("@")[2]
+        if path in OFF_LAYOUT_PATHS:
+            off[path] = off.get(path, 0) + count
+    drifted = sum(off.values())
+    if not drifted:
+        return Monitor("layout_drift", True, f"all {total} bodies from a declared layout")
+    detail = ", ".join(f"{n} from {OFF_LAYOUT_PATHS[p]}" for p, n in sorted(off.items()))
+    verdict = (
+        f"layout drift: {drifted} of {total} bodies not from a declared layout ({detail})"
+    )
+    return Monitor("layout_drift", drifted <= DRIFT_SHARE * total, verdict)
 
 
 def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> list[Monitor]:
@@ -111,6 +148,9 @@ def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> l
                 f"{field}_floor", rate >= floor,
                 f"{field} found on {rate:.0%} of article pages (floor {floor:.0%})",
             ))
+    drift = layout_drift(report.get("parsers") or {})
+    if drift is not None:
+        monitors.append(drift)
     if report["parser_exceptions"]:
         monitors.append(Monitor(
             "parser_exceptions", False,
@@ -186,7 +226,7 @@ def _aligned(rows: Sequence[Sequence[Any]]) -> list[str]:
 def render_table(sources: Sequence[dict[str, Any]]) -> str:
     """The short table printed at the end of a run."""
     columns = ("source", "status", "new", "upd", "dup", "skip", "drop", "blk", "err", "req",
-               "secs", "date%", "auth%")
+               "secs", "date%", "auth%", "layout%")
     rows = [columns]
     for s in sources:
         rate = s["rates"]
@@ -196,6 +236,7 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
             s["duration_s"],
             "-" if rate["published_at"] is None else f"{rate['published_at']:.0%}",
             "-" if rate["authors"] is None else f"{rate['authors']:.0%}",
+            _layout_share(s.get("parsers") or {}),
         ))
     lines = _aligned(rows)
     for s in sources:
@@ -203,6 +244,15 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
             if not monitor["passed"]:
                 lines.append(f"{s['source']}: {monitor['name']} failed: {monitor['detail']}")
     return "\n".join(lines)
+
+
+def _layout_share(parsers: dict[str, int]) -> str:
+    """The share of bodies a declared layout gave, for the table."""
+    total = sum(parsers.values())
+    if not total:
+        return "-"
+    off = sum(n for p, n in parsers.items() if p.rpartition("@")[2] in OFF_LAYOUT_PATHS)
+    return f"{1 - off / total:.0%}"
 
 
 def prune(directory: Path, pattern: str, keep_days: float, now: datetime | None = None) -> int:
@@ -251,6 +301,7 @@ def source_status(name: str, reports: Sequence[dict[str, Any]]) -> dict[str, Any
         "last_healthy": healthy.get("finished") if healthy else None,
         "last_new_records": new_at.get("finished") if new_at else None,
         "failed_monitors": [m["name"] for m in last.get("monitors", []) if not m["passed"]],
+        "reasons": [m["detail"] for m in last.get("monitors", []) if not m["passed"]],
     }
 
 
@@ -265,8 +316,7 @@ def render_status(rows: Sequence[dict[str, Any]]) -> str:
         for r in rows
     ]
     lines = _aligned(table)
-    lines += [
-        f"{r['source']}: {', '.join(r['failed_monitors'])} failed in the last run"
-        for r in rows if r.get("failed_monitors")
-    ]
+    for r in rows:
+        for name, reason in zip(r.get("failed_monitors", []), r.get("reasons", []), strict=False):
+            lines.append(f"{r['source']}: {name} failed in the last run: {reason}")
     return "\n".join(lines)

@@ -75,7 +75,7 @@ def _changed_layout_mirror(tmp_path: Path) -> Path:
     return mirror
 
 
-def test_changed_layout_marks_source_degraded_and_exits_non_zero(tmp_path):
+def test_changed_layout_keeps_collecting_and_marks_the_source_degraded(tmp_path):
     data = tmp_path / "data"
     result = run_scrapy(
         ["crawlall", "--only", "cnbcindonesia,detikinet,antaratekno"],
@@ -86,13 +86,23 @@ def test_changed_layout_marks_source_degraded_and_exits_non_zero(tmp_path):
     sources = {s["source"]: s for s in latest_report(data)["sources"]}
     detik = sources["detikinet"]
     assert detik["status"] == "degraded"
-    assert detik["dropped"] == {"missing_body": 3}
-    assert [m["name"] for m in detik["monitors"] if not m["passed"]] == ["body_floor"]
-    assert "detikinet: body_floor failed" in result.log
+    # Nothing is lost: every article is stored through the generic path, flagged.
+    assert detik["dropped"] == {}
+    assert detik["parsers"] == {"detikinet@generic": 3}
+    records = result.records("detikinet")
+    assert len(records) == 3
+    assert all(r["parser"] == "detikinet@generic" for r in records)
+    assert all("generic_body" in r["quality_flags"] for r in records)
+    # The site's rules still ran on those bodies: editor codes and datelines split off.
+    assert all(r["editor_codes"] and r["dateline"] for r in records)
+    failed = [m for m in detik["monitors"] if not m["passed"]]
+    assert [m["name"] for m in failed] == ["layout_drift"]
+    assert failed[0]["detail"].startswith("layout drift: 3 of 3 bodies not from a declared")
+    assert "detikinet: layout_drift failed: layout drift: 3 of 3" in result.log
     # The other sources still store their records.
     assert sources["cnbcindonesia"]["status"] == sources["antaratekno"]["status"] == "healthy"
+    assert sources["cnbcindonesia"]["parsers"] == {"cnbcindonesia@2019": 1, "cnbcindonesia@2024": 2}
     assert len(result.records("cnbcindonesia")) == 3 and len(result.records("antaratekno")) == 3
-    assert result.records("detikinet") == []
 
 
 def test_lock_held_then_stale_lock_taken_over(tmp_path):

@@ -148,21 +148,25 @@ def test_a_slash_inside_a_caption_sentence_is_not_a_credit(tmp_path):
 def test_unknown_layout_with_article_body_in_jsonld_gives_the_same_story(tmp_path):
     expected = record("1887102")
     rec = variant(tmp_path, "1887102", LAYOUT_MARKERS)
-    assert rec["parser"] == "bisnisteknologi@jsonld"
+    assert rec["parser"] == "bisnisteknologi@jsonld-body"
+    assert "generic_body" in rec["quality_flags"]
     for name in ("title", "authors", "dateline", "published_at", "body", "url"):
         assert rec[name] == expected[name], name
     assert rec["category"] == "Gadget"
-    # Tags fall back to the JSON-LD keywords.
-    assert rec["tags"] == ["tablet", "gadget", "pendidikan", "tahun ajaran baru"]
-    # No selector of the missing layout is used: no caption is guessed.
+    # The tag list kept its classes: the layout's tag selector still reads it.
+    assert rec["tags"] == expected["tags"]
+    # The caption's class was renamed: no caption is guessed from other text.
     assert rec["image"] == {"url": expected["image"]["url"], "caption": None, "credit": None}
 
 
-def test_unknown_layout_without_article_body_is_dropped_with_a_reason(tmp_path):
+def test_unknown_layout_without_article_body_is_read_by_the_generic_path(tmp_path):
+    expected = record("1886420")
     rec = variant(tmp_path, "1886420", LAYOUT_MARKERS)
-    assert rec["parser"] == "bisnisteknologi@jsonld"
-    assert rec["body"] is None
-    assert missing_reason(rec) == "missing_body"
+    assert rec["parser"] == "bisnisteknologi@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("body", "dateline", "editor_codes"):
+        assert rec[name] == expected[name], name
     assert rec["title"] == "Operator Seluler Uji Coba Jaringan 5G Standalone di IKN"
     assert rec["published_at"] == "2025-06-16T14:05:00+07:00"
 

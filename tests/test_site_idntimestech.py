@@ -215,29 +215,27 @@ def test_caption_credits_are_split():
 def test_unknown_layout_falls_back_to_the_run_together_jsonld_body(tmp_path):
     expected = record("operator-seluler-perluas-5g")
     rec = variant(tmp_path, "operator-seluler-perluas-5g", LAYOUT_MARKERS)
-    assert rec["parser"] == "idntimestech@jsonld"
+    assert rec["parser"] == "idntimestech@jsonld-body"
+    assert "generic_body" in rec["quality_flags"]
     for name in ("title", "authors", "dateline", "published_at", "url", "category", "tags"):
         assert rec[name] == expected[name], name
-    # JSON-LD's articleBody has no paragraph breaks: one paragraph, the same words.
-    assert "\n\n" not in rec["body"]
-    assert (
-        rec["body"].split() != expected["body"].split()
-    )  # sentences are glued ("…Pekanbaru.Perusahaan")
-    assert rec["word_count"] < expected["word_count"]
-    assert rec["editors"] == []  # the credit box of the missing template is not read
-    assert rec["image"]["caption"] is None
+    # JSON-LD's articleBody runs the paragraphs together ("…Pekanbaru.Perusahaan"): each
+    # sentence end glued to a capital is a paragraph break again.
+    assert rec["body"] == expected["body"]
 
 
-def test_unknown_layout_without_article_body_is_dropped_with_a_reason(tmp_path):
+def test_unknown_layout_without_article_body_is_read_by_the_generic_path(tmp_path):
+    expected = record(LISTICLE)
     rec = variant(
         tmp_path,
         LISTICLE,
         {**LAYOUT_MARKERS, r',"articleBody":"(?:[^"\\]|\\.)*"': ""},
         regex=True,
     )
-    assert rec["parser"] == "idntimestech@jsonld"
-    assert rec["body"] is None
-    assert missing_reason(rec) == "missing_body"
+    assert rec["parser"] == "idntimestech@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    assert rec["body"] == expected["body"]
     assert rec["title"] == "5 Fitur AI yang Kini Hadir di Ponsel Kelas Menengah"
     assert rec["authors"] == ["Nadia Putri Lestari"]
 

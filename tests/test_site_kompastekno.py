@@ -160,16 +160,20 @@ def test_a_closing_parenthetical_is_text_not_an_editor_code(tmp_path):
 
 
 # ---------------------------------------------------------------- other layouts
-def test_page_without_the_read_template_is_dropped_with_a_reason_not_misfilled(tmp_path):
+def test_page_without_the_read_template_is_read_by_the_fallback_paths(tmp_path):
     # An unknown template: no read__ classes, no credit block. JSON-LD and meta still answer
-    # what they can; the body is not guessed, so validation drops the record and says why.
+    # what they can; the generic path reads the story, cleaned by the site's rules.
     page = variant(tmp_path, SATELIT, CREDIT_BLOCK)
     html, count = re.subn(r'class="read__[a-z_]+', 'class="story', page.read_text(encoding="utf-8"))
     assert count
     page.write_text(html, encoding="utf-8")
     record = extract(page, SATELIT_URL)
-    assert record["parser"] == "kompastekno@jsonld"
-    assert missing_reason(record) == "missing_body"
+    expected = extract(SATELIT, SATELIT_URL)
+    assert record["parser"] == "kompastekno@generic"
+    assert "generic_body" in record["quality_flags"]
+    assert missing_reason(record) is None
+    for name in ("body", "dateline", "editor_codes"):
+        assert record[name] == expected[name], name
     assert record["title"] == "Pemerintah Uji Coba Internet Satelit untuk Sekolah di Daerah 3T"
     assert record["authors"] == ["Galih Pratama Putra"]
     assert record["editors"] == ["Reska Anindita"]

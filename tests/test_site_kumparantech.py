@@ -111,11 +111,14 @@ def test_lead_photo_caption_and_credit():
     assert (image["caption"], image["credit"]) == (None, None)
 
 
-def test_page_without_article_content_is_dropped_with_a_reason(tmp_path):
+def test_page_without_article_content_is_read_by_the_generic_path(tmp_path):
+    expected = record("25Bq7xLmN2k")
     rec = variant(tmp_path, "25Bq7xLmN2k", {'class="article-content"': 'class="story-body"'})
-    assert rec["parser"] == "kumparantech@jsonld"
-    assert rec["body"] is None
-    assert missing_reason(rec) == "missing_body"
+    assert rec["parser"] == "kumparantech@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("body", "dateline", "editor_codes"):
+        assert rec[name] == expected[name], name
     # The rest still comes from JSON-LD and meta, not from page chrome.
     assert rec["title"] == "Operator Seluler Uji Coba 5G di Frekuensi 700 MHz"
     assert rec["authors"] == ["Aulia Rahma"]

@@ -165,7 +165,8 @@ def test_caption_credit_in_parentheses_is_split():
 def test_unknown_layout_with_article_body_in_jsonld_gives_the_same_story(tmp_path):
     expected = record("3147776")
     rec = variant(tmp_path, "3147776", LAYOUT_MARKERS)
-    assert rec["parser"] == "okezonetechno@jsonld"
+    assert rec["parser"] == "okezonetechno@jsonld-body"
+    assert "generic_body" in rec["quality_flags"]
     for name in ("title", "authors", "editor_codes", "dateline", "published_at", "body", "url"):
         assert rec[name] == expected[name], name
     assert rec["category"] == "Gadget"
@@ -173,15 +174,17 @@ def test_unknown_layout_with_article_body_in_jsonld_gives_the_same_story(tmp_pat
     assert rec["image"] == {"url": expected["image"]["url"], "caption": None, "credit": None}
 
 
-def test_unknown_layout_without_article_body_is_dropped_with_a_reason(tmp_path):
+def test_unknown_layout_without_article_body_is_read_by_the_generic_path(tmp_path):
+    expected = record("3148012")
     rec = variant(tmp_path, "3148012", LAYOUT_MARKERS)
-    assert rec["parser"] == "okezonetechno@jsonld"
-    assert rec["body"] is None
-    assert missing_reason(rec) == "missing_body"
-    # What is filled is still right: headline and writer from JSON-LD, not the page chrome.
+    assert rec["parser"] == "okezonetechno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    # The closing "(Name )" tag is still split off the body into editors.
+    for name in ("body", "dateline", "editor_codes", "editors"):
+        assert rec[name] == expected[name], name
     assert rec["title"] == "Operator Seluler Tambah Kapasitas Jaringan Jelang Libur Sekolah"
     assert rec["authors"] == ["Rina Wulandari"]
-    assert rec["editors"] == []
 
 
 def test_crawl_requests_page_all_once_and_stores_canonical_urls(crawl):

@@ -126,7 +126,8 @@ def test_slug_epoch_is_never_a_publish_time(tmp_path):
     assert missing_reason(rec) == "missing_published_at"
 
 
-def test_page_without_the_template_is_dropped_not_misfilled(tmp_path):
+def test_page_without_the_template_is_read_by_the_generic_path(tmp_path):
+    expected = record("1402518")
     rec = variant(
         tmp_path,
         "1402518",
@@ -135,12 +136,11 @@ def test_page_without_the_template_is_dropped_not_misfilled(tmp_path):
             'class="detail-title"': 'class="t"',
         },
     )
-    assert rec["parser"] == "sindonewstekno@jsonld"
-    assert rec["body"] is None
-    assert missing_reason(rec) == "missing_body"
-    # No selector of the missing layout is applied: no caption, no editor code guessed.
-    assert rec["editor_codes"] == []
-    assert rec["image"]["caption"] is None
+    assert rec["parser"] == "sindonewstekno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("body", "dateline", "editor_codes", "image"):
+        assert rec[name] == expected[name], name
 
 
 def test_showpage_all_is_not_part_of_the_url():

@@ -138,16 +138,17 @@ def test_url_time_is_never_a_publish_time(tmp_path):
     assert missing_reason(rec) == "missing_published_at"
 
 
-def test_page_without_a_known_template_is_dropped_not_misfilled(tmp_path):
+def test_page_without_a_known_template_is_read_by_the_generic_path(tmp_path):
+    expected = record("2025-11-20-101500")
     rec = variant(
         tmp_path, "2025-11-20-101500", {'<div class="article-content">': '<div class="story">'}
     )
-    assert rec["parser"] == "suaratekno@jsonld"
-    assert rec["body"] is None
-    assert missing_reason(rec) == "missing_body"
-    # What is filled comes from JSON-LD and meta, not from the unknown page's chrome.
+    assert rec["parser"] == "suaratekno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
     assert rec["authors"] == ["Galih Prasetyo"]
-    assert rec["image"]["caption"] is None
+    for name in ("body", "dateline", "editor_codes", "image"):
+        assert rec[name] == expected[name], name
 
 
 def test_crawl_requests_page_all_once_and_skips_other_channels_videos_and_photos(crawl):

@@ -143,12 +143,16 @@ def test_current_page_without_article_body_falls_back_to_the_wrapper_and_is_flag
     assert "Advertisement" not in rec["body"] and "Scroll" not in rec["body"]
 
 
-def test_unknown_template_without_article_body_is_dropped_not_misfilled(tmp_path):
+def test_unknown_template_without_article_body_is_read_by_the_generic_path(tmp_path):
+    expected = variant(tmp_path, "2019870", without_article_body("2019870"))
     markers = {'id="content-wrapper"': 'id="story"', **without_article_body("2019870")}
     rec = variant(tmp_path, "2019870", markers)
-    assert rec["parser"] == "tempotekno@jsonld"
-    assert rec["body"] is None
-    assert missing_reason(rec) == "missing_body"
+    assert rec["parser"] == "tempotekno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    # The lead is all the server HTML holds, as with the template.
+    for name in ("body", "dateline"):
+        assert rec[name] == expected[name], name
     # What is filled still comes from JSON-LD and meta, not from page chrome.
     assert rec["title"] == "Startup Lokal Rilis Model Bahasa untuk Bahasa Daerah"
     assert rec["authors"] == ["Rahmat Hidayat"]

@@ -330,22 +330,26 @@ def test_the_2019_layout_has_its_own_parser_version():
         assert record(url)["parser"] == "tribunnewstechno@2024"
 
 
-def test_an_unknown_layout_keeps_jsonld_fields_and_is_dropped_for_its_body(tmp_path):
+def test_an_unknown_layout_keeps_its_fields_and_its_body_through_the_generic_path(tmp_path):
     html = variant(
         SATELIT,
         ('class="side-article txt-article multi-fontsize"', 'class="read__content"'),
         (re.compile(r'<div id="penulis".*?</div>', re.S), ""),
     )
     rec = record(SATELIT, html, tmp_path)
-    assert rec["parser"] == "tribunnewstechno@jsonld"
     assert rec["title"] == "Pemerintah Uji Coba Internet Satelit untuk 1.200 Sekolah di Daerah 3T"
     assert rec["authors"] == ["Dimas Aditya Nugroho"]
     assert rec["editors"] == []
     assert (rec["published_at"], rec["date_source"]) == ("2024-03-27T09:55:00+07:00", "jsonld")
     assert rec["category"] == "Techno"
-    # No article body in Tribun's JSON-LD: no body rather than the sidebar or a caption.
-    assert rec["body"] is None
-    assert missing_reason(rec) == "missing_body"
+    # No article body in Tribun's JSON-LD: the generic path reads the story, and Tribun's
+    # rules still take the dateline, "Baca juga" inserts and the closing credit off it.
+    expected = record(SATELIT)
+    assert rec["parser"] == "tribunnewstechno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("body", "dateline", "editor_codes"):
+        assert rec[name] == expected[name], name
 
 
 # ---------------------------------------------------------------- image

@@ -113,11 +113,14 @@ def test_page_all_and_mobile_host_are_not_part_of_the_record_url():
     )
 
 
-def test_unknown_layout_without_article_body_is_dropped_with_a_reason(tmp_path):
+def test_unknown_layout_without_article_body_is_read_by_the_generic_path(tmp_path):
+    expected = record("1812345")
     rec = variant(tmp_path, "1812345", LAYOUT_MARKERS)
-    assert rec["parser"] == "vivadigital@jsonld"
-    assert rec["body"] is None
-    assert missing_reason(rec) == "missing_body"
+    assert rec["parser"] == "vivadigital@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("body", "dateline", "editor_codes"):
+        assert rec[name] == expected[name], name
     # What is filled is still right: headline, writer and date from JSON-LD, no guessed caption.
     assert rec["title"] == "Ponsel Gaming Berbaterai 7.000 mAh Meluncur, Harga Rp4 Jutaan"
     assert rec["authors"] == ["Rizky Pratama"]

@@ -1,8 +1,11 @@
-"""`scrapy extract <spider> <file.html> --url <original-url>`: the record of a saved page.
+"""`scrapy extract <spider> <file.html> --url <original-url> [--layouts off]`: the record of a
+saved page.
 
-Runs the spider's article parser on a file, exactly as a crawl would (same loader, same
-normalisation), and prints the record as JSON, before validation, dedupe and storage. Used
-to debug a page and to re-extract archived pages.
+Runs the spider's article parser on a file, exactly as a crawl would (the same
+`extract_record`, decoding the bytes as Scrapy decodes a response), and prints the record as
+JSON, before validation, dedupe and storage. Used to debug a page and to re-extract archived
+pages. `--layouts off` switches the site's layouts off, to see what the fallback paths
+(JSON-LD, meta, the generic body extractor) make of the page.
 """
 
 from __future__ import annotations
@@ -16,15 +19,24 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
 
-from newscrawl.loaders import complete_record
+from newscrawl.extraction import ExtractOptions, SiteParser, extract_record
+from newscrawl.extraction.parser import DEFAULT_OPTIONS
 from newscrawl.pipelines.validate import missing_reason
 
 
-def extract_file(spidercls: type, path: Path, url: str) -> dict:
-    """The record `spidercls` makes of the page saved at `path` (as if fetched from `url`)."""
-    response = HtmlResponse(url=url, body=path.read_bytes())
-    spider = spidercls()
-    return complete_record(spider.extract_article(response))
+def decode_page(body: bytes, url: str) -> str:
+    """A saved page's text, decoded as Scrapy decodes the response (BOM, meta charset, UTF-8)."""
+    return HtmlResponse(url=url, body=body).text
+
+
+def extract_file(
+    site: type[SiteParser] | SiteParser,
+    path: Path,
+    url: str,
+    options: ExtractOptions = DEFAULT_OPTIONS,
+) -> dict:
+    """The record `site` makes of the page saved at `path` (as if fetched from `url`)."""
+    return extract_record(decode_page(path.read_bytes(), url), url, site, options)
 
 
 class Command(ScrapyCommand):
@@ -41,6 +53,11 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--url", required=True, help="URL the page was fetched from")
         parser.add_argument("--compact", action="store_true", help="one line of JSON")
+        parser.add_argument(
+            "--layouts", choices=("on", "off"), default="on",
+            help="off: the site's layouts switched off (JSON-LD, meta and the generic body "
+            "path alone)",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 2:
@@ -54,7 +71,8 @@ class Command(ScrapyCommand):
             spidercls = self.crawler_process.spider_loader.load(name)
         except KeyError as exc:
             raise UsageError(f"unknown spider: {name}") from exc
-        record = extract_file(spidercls, path, opts.url)
+        options = ExtractOptions(layouts=opts.layouts == "on")
+        record = extract_file(spidercls, path, opts.url, options)
         indent = None if opts.compact else 2
         sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=indent) + "\n")
         reason = missing_reason(record)

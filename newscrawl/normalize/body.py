@@ -345,8 +345,18 @@ def _title_place(place: str) -> str:
     return place.title() if place.isupper() else place
 
 
-def clean_body(html: str | etree._Element | None, rules: BodyRules = BodyRules()) -> BodyParts:
-    """Clean a body fragment into paragraphs plus dateline, editor codes and rights notice."""
+def clean_body(
+    html: str | etree._Element | None,
+    rules: BodyRules = BodyRules(),
+    *,
+    trim_lead: bool = False,
+    title: str | None = None,
+) -> BodyParts:
+    """Clean a body fragment into paragraphs plus dateline, editor codes and rights notice.
+
+    `trim_lead` is for containers found by the generic extractor, which may hold what sits
+    above the story (the headline, a channel label, a date line): before the dateline or
+    the first sentence, the headline and short lines that are not sentences are dropped."""
     parts = BodyParts()
     if html is None or (isinstance(html, str) and not html.strip()):
         return parts
@@ -386,6 +396,8 @@ def clean_body(html: str | etree._Element | None, rules: BodyRules = BodyRules()
             break
         paragraphs.pop()
 
+    if trim_lead:
+        _trim_lead(paragraphs, title, compiled.dateline)
     if paragraphs:
         match = compiled.dateline.match(paragraphs[0])
         if match:
@@ -404,6 +416,34 @@ def clean_body(html: str | etree._Element | None, rules: BodyRules = BodyRules()
     return parts
 
 
+# A line above the story that is not a sentence: at most this many words, no closing stop.
+_FURNITURE_WORDS = 12
+# How far down a dateline may open the story on a page read by the generic path.
+_LEAD_WINDOW = 4
+_SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
+
+
+def _trim_lead(paragraphs: list[str], title: str | None, dateline: re.Pattern[str]) -> None:
+    # The dateline opens the story: a standfirst or teaser printed above it is not story.
+    opening = next(
+        (i for i, p in enumerate(paragraphs[:_LEAD_WINDOW]) if dateline.match(p)), None
+    )
+    if opening:
+        del paragraphs[:opening]
+        return
+    folded_title = clean_text(title).casefold() if title else None
+    while len(paragraphs) > 1:
+        first = paragraphs[0]
+        if folded_title and first.casefold() == folded_title:
+            paragraphs.pop(0)
+        elif dateline.match(first):
+            return
+        elif len(first.split()) <= _FURNITURE_WORDS and not _SENTENCE_END.search(first):
+            paragraphs.pop(0)
+        else:
+            return
+
+
 def _strip_code(paragraph: str, pattern: re.Pattern[str]) -> tuple[str, list[str]]:
     match = pattern.search(paragraph)
     if not match:
@@ -414,3 +454,28 @@ def _strip_code(paragraph: str, pattern: re.Pattern[str]) -> tuple[str, list[str
     if rest and not re.search(r"[.!?\"”’)]$", rest):
         return paragraph, []
     return rest, [c.strip() for c in match.group(1).split("/")]
+
+
+def merge_rules(*rules: BodyRules) -> BodyRules:
+    """One set of rules doing what each of `rules` does (lists joined, duplicates once; the
+    first editor-code pattern that is not the shared one wins)."""
+    if len(rules) == 1:
+        return rules[0]
+    if not rules:
+        return BodyRules()
+
+    def joined(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p for r in rules for p in getattr(r, name)))
+
+    editor_code = next((r.editor_code for r in rules if r.editor_code is not EDITOR_CODE),
+                       EDITOR_CODE)
+    return BodyRules(
+        drop=joined("drop"),
+        boilerplate=joined("boilerplate"),
+        stop=joined("stop"),
+        dateline_outlets=joined("dateline_outlets"),
+        lead_markers=joined("lead_markers"),
+        outlet_first=joined("outlet_first"),
+        rights_notices=joined("rights_notices"),
+        editor_code=editor_code,
+    )

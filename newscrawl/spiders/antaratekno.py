@@ -10,14 +10,13 @@ and sitemap dates, and every article by its own publish time.
 """
 
 import re
-from typing import Any
+from collections.abc import Sequence
 
-from scrapy.http import TextResponse
-
+from newscrawl.extraction import Layout, Page
 from newscrawl.normalize.body import BodyRules
 from newscrawl.normalize.bylines import parse_credits
 from newscrawl.normalize.jsonld import text_value
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 
 # The footer "Pewarta: X Editor: Y Copyright © ANTARA 2026" (also "Pewarta : X", and glued
 # "SavitriEditor:" where the CMS strips the <br>), printed in the body's own text.
@@ -86,12 +85,12 @@ class AntaraTeknoSpider(NewsSpider):
     layouts = (LAYOUT,)
 
     def extract_people(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+        self, page: Page, layouts: Sequence[Layout]
     ) -> tuple[list[str], list[str]]:
-        authors, editors = super().extract_people(response, layout, ld)
+        authors, editors = super().extract_people(page, layouts)
         if not editors:
             # Without the template, the credit footer is still at the end of articleBody.
-            footer = CREDIT_FOOTER.search(text_value(ld.get("articleBody")) or "")
+            footer = CREDIT_FOOTER.search(text_value(page.ld.get("articleBody")) or "")
             credits = parse_credits(footer.group(0)) if footer else {}
             authors = credits.get("authors") or authors
             editors = credits.get("editors", [])

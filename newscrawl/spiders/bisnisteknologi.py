@@ -14,8 +14,9 @@ sentence as "/Bisnis-Name" or "Bisnis/Name".
 
 import re
 
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyRules
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 
 RULES = BodyRules(
     # "Baca Juga" boxes (div.baca-juga-box*) go with the shared `baca-juga` rule; the stock

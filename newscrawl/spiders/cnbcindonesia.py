@@ -2,8 +2,9 @@
 
 import re
 
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyRules
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 from newscrawl.spiders.families import (
     DETIK_FAMILY_BOILERPLATE,
     DETIK_FAMILY_DATE_META,

@@ -3,10 +3,9 @@ travel …): one CMS, so the layout is declared once and discovery is narrowed t
 
 import re
 
-from scrapy.http import TextResponse
-
+from newscrawl.extraction import Layout, Page
 from newscrawl.normalize.body import BodyRules
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 from newscrawl.spiders.families import (
     DETIK_FAMILY_BOILERPLATE,
     DETIK_FAMILY_DATE_META,
@@ -54,8 +53,8 @@ class DetikInetSpider(NewsSpider):
     date_meta = DETIK_FAMILY_DATE_META
     layouts = (DETIK_LAYOUT,)
 
-    def page_flags(self, response: TextResponse) -> list[str]:
+    def page_flags(self, page: Page) -> list[str]:
         # detik prints `articletype` "singlepage" on whole articles; any other value is an
         # article split over pages ("Halaman selanjutnya"), of which this is only the first.
-        kind = self.meta(response, "articletype")
+        kind = page.meta("articletype")
         return ["partial_body"] if kind and kind != "singlepage" else []

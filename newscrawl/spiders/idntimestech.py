@@ -15,8 +15,9 @@ placeholder "Update me" (both handled by the shared JSON-LD helpers).
 
 import re
 
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyRules
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 
 RULES = BodyRules(
     # "Baca Juga: <title>" paragraphs go by the shared boilerplate list.

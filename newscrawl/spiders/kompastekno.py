@@ -14,15 +14,14 @@ Quirks handled here:
 """
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
-from scrapy.http import TextResponse
-
+from newscrawl.extraction import Layout, Page
 from newscrawl.normalize.body import BodyRules
 from newscrawl.normalize.bylines import split_names
 from newscrawl.normalize.jsonld import names
-from newscrawl.spiders.base import Layout, NewsSpider, element_text
+from newscrawl.spiders.base import NewsSpider
 
 WIB = timezone(timedelta(hours=7))
 # /read/2025/06/19/05101141/…: date, then HHMMSS (WIB) and a counter.
@@ -102,19 +101,17 @@ class KompasTeknoSpider(NewsSpider):
     )
 
     def extract_people(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+        self, page: Page, layouts: Sequence[Layout]
     ) -> tuple[list[str], list[str]]:
-        credit: list[str] = []
-        if layout and layout.authors:
-            for el in self.select(response, layout.authors):
-                credit += split_names(element_text(el))
+        credit = [name for text in self.layout_texts(page, layouts, "authors")
+                  for name in split_names(text)]
         # The credit block prints no roles: one name is the writer; else the last is the editor.
         split = len(credit) - 1 if len(credit) > 1 else len(credit)
         credit_authors, credit_editors = credit[:split], credit[split:]
-        authors = split_names(self.meta(response, "content_author")) or credit_authors
-        editors = split_names(self.meta(response, "content_editor")) or credit_editors
+        authors = split_names(page.meta("content_author")) or credit_authors
+        editors = split_names(page.meta("content_editor")) or credit_editors
         # JSON-LD "author" is the editor: it may name the editor, never an author.
-        return authors, editors or names(ld.get("author"))
+        return authors, editors or names(page.ld.get("author"))
 
     def url_date(self, url: str) -> datetime | None:
         match = URL_TIME.search(url)

@@ -14,8 +14,9 @@ embedded posts (X/Instagram) and ad slots inside. No dateline and no editor code
 
 import re
 
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyRules
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 
 # The page of a multi-page story: ".../{slug}-{id}/2".
 PAGE_SUFFIX = re.compile(r"(-(?:[0-9][0-9A-Za-z]{10}|\d{15,20}))/\d{1,2}$")

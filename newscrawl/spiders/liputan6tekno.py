@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import lxml.html
 from lxml import etree
-from scrapy.http import TextResponse
 
+from newscrawl.extraction import DateCandidate, Layout, Page, element_text
 from newscrawl.normalize.body import BodyParts, BodyRules, clean_body, drop_element
 from newscrawl.normalize.bylines import parse_credits
 from newscrawl.normalize.text import clean_text
-from newscrawl.spiders.base import DateCandidate, Layout, NewsSpider, element_text
+from newscrawl.spiders.base import NewsSpider
 
 # "Penulis: Nama" (or "Reporter: …") closing the story; also the stop line of the body.
 WRITER_TAIL = r"\*?\s*(?:Penulis|Reporter)\s*:.*"
@@ -44,6 +45,8 @@ RULES = BodyRules(
     ),
     boilerplate=(r"Halaman \d+(?:\s*(?:dari|/)\s*\d+)?", r"Selanjutnya\s*:.*"),
     stop=(WRITER_TAIL,),
+    # Where the lead is plain text (JSON-LD articleBody): "Liputan6.com, Jakarta - …".
+    outlet_first=(r"(?i:liputan6\.com)",),
 )
 
 _COMMON = dict(
@@ -100,22 +103,22 @@ class Liputan6TeknoSpider(NewsSpider):
         ),
     )
 
-    def date_candidates(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> Iterator[DateCandidate]:
-        for candidate in super().date_candidates(response, layout, ld):
+    def date_candidates(self, page: Page, layouts: Sequence[Layout]) -> Iterator[DateCandidate]:
+        for candidate in super().date_candidates(page, layouts):
             # "Diperbarui …" is when the story was last edited, not when it was published.
             if candidate.source == "text" and _UPDATED_LABEL.match(str(candidate.value)):
                 continue
             yield candidate
 
     def extract_people(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+        self, page: Page, layouts: Sequence[Layout]
     ) -> tuple[list[str], list[str]]:
-        authors, editors = super().extract_people(response, layout, ld)
-        if layout and layout.body:
-            paragraphs = (p for body in self.select(response, layout.body) for p in body.iter("p"))
-            for paragraph in paragraphs:
+        authors, editors = super().extract_people(page, layouts)
+        body = next((page.select_first(layout.body, layout.scope) for layout in layouts
+                     if layout.body and page.select_first(layout.body, layout.scope) is not None),
+                    None)
+        if body is not None:
+            for paragraph in body.iter("p"):
                 text = element_text(paragraph)
                 if _WRITER_TAIL.match(text):
                     credits = parse_credits(text)
@@ -123,16 +126,12 @@ class Liputan6TeknoSpider(NewsSpider):
                     editors += credits.get("editors", [])
         return authors, editors
 
-    def extract_body(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> BodyParts:
-        container = self.select(response, layout.body) if layout and layout.body else []
-        if not container or layout is None:
-            return super().extract_body(response, layout, ld)
-        root = copy.deepcopy(container[0])
+    def clean(self, html: str | etree._Element, rules: BodyRules, **options: Any) -> BodyParts:
+        root = lxml.html.fragment_fromstring(html, create_parent="div") if isinstance(
+            html, str) else html
         place = _take_lead(root)
-        _drop_empty_page_titles(root, layout.rules)
-        parts = clean_body(root, layout.rules)
+        _drop_empty_page_titles(root, rules)
+        parts = super().clean(root, rules, **options)
         if place:
             parts.dateline = place
         return parts

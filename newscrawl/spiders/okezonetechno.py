@@ -4,14 +4,14 @@ split over pages, a date index that pages by item offset, and a closing editor t
 either initials, "(kha)", "(SIS)", or the editor's full name, "(Arief Setyadi )"."""
 
 import re
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 import scrapy
-from scrapy.http import TextResponse
 
+from newscrawl.extraction import Layout, Page
 from newscrawl.normalize.body import BodyRules
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 
 # The closing tag: initials, or a name of two to four capitalised words (one word such as
 # "(Reuters)" is a source, not an editor), which clean_body returns as an editor name. The
@@ -98,10 +98,10 @@ class OkezoneTechnoSpider(NewsSpider):
             return None
 
     def extract_published(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any], flags: list[str]
+        self, page: Page, layouts: Sequence[Layout], flags: list[str]
     ) -> tuple[str | None, str | None]:
-        published, source = super().extract_published(response, layout, ld, flags)
-        day = self.url_day(response.url)
+        published, source = super().extract_published(page, layouts, flags)
+        day = self.url_day(page.url)
         if published and day and published[:10] != day.isoformat():
             flags.append("date_disagreement")
         return published, source

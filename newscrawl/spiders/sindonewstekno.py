@@ -17,13 +17,12 @@ Quirks handled here:
 """
 
 import re
-from typing import Any
+from collections.abc import Sequence
 
-from scrapy.http import TextResponse
-
+from newscrawl.extraction import Layout, Page
 from newscrawl.normalize.body import BodyRules
 from newscrawl.normalize.bylines import split_names
-from newscrawl.spiders.base import Layout, NewsSpider, element_text
+from newscrawl.spiders.base import NewsSpider
 
 # The index lists twenty stories a page: page 2 is offset 20.
 # Where a byline that runs into the date stops: the day name and its comma, even glued to the
@@ -93,14 +92,14 @@ class SindonewsTeknoSpider(NewsSpider):
     layouts = (LAYOUT,)
 
     def extract_people(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+        self, page: Page, layouts: Sequence[Layout]
     ) -> tuple[list[str], list[str]]:
-        authors, editors = super().extract_people(response, layout, ld)
-        if layout and not self.select(response, layout.authors):
+        authors, editors = super().extract_people(page, layouts)
+        if not self.layout_texts(page, layouts, "authors"):
             # A byline without the author link: its text runs into the date, and it comes
             # before JSON-LD (absent from `?showpage=all` pages anyway).
             byline: list[str] = []
-            for element in self.select(response, "div.warp-nama-redaksi"):
-                byline += split_names(_DATE_START.sub("", element_text(element)))
+            for text in page.texts("div.warp-nama-redaksi"):
+                byline += split_names(_DATE_START.sub("", text))
             authors = byline or authors
         return authors, editors

@@ -20,12 +20,11 @@ Quirks handled here:
 """
 
 import re
-from typing import Any
+from collections.abc import Iterator, Sequence
 
-from scrapy.http import TextResponse
-
+from newscrawl.extraction import DateCandidate, Layout, Page
 from newscrawl.normalize.body import BodyRules
-from newscrawl.spiders.base import DateCandidate, Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 
 # Fields of a JSON-LD block that does not parse, read from its raw text.
 RAW_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
@@ -100,25 +99,23 @@ class SuaraTeknoSpider(NewsSpider):
     layouts = (CURRENT, LEGACY)
 
     def date_candidates(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> Any:
-        if not ld.get("datePublished"):
+        self, page: Page, layouts: Sequence[Layout]
+    ) -> Iterator[DateCandidate]:
+        if not page.ld.get("datePublished"):
             # A block that did not parse still states the date.
-            for script in self.head_tags(response).jsonld:
+            for script in page.head.jsonld:
                 match = RAW_DATE.search(script)
                 if match:
                     yield DateCandidate("jsonld", match.group(1))
                     break
-        yield from super().date_candidates(response, layout, ld)
+        yield from super().date_candidates(page, layouts)
 
-    def extract_people(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> tuple[list[str], list[str]]:
-        scripts = self.head_tags(response).jsonld
-        if not ld:
-            for script in scripts:
-                match = RAW_AUTHOR.search(script)
-                if match:
-                    ld = {"author": {"@type": "Person", "name": match.group(1)}}
-                    break
-        return super().extract_people(response, layout, ld)
+    def jsonld_authors(self, page: Page) -> list[str]:
+        if page.ld:
+            return super().jsonld_authors(page)
+        # A block that did not parse still names the writer.
+        for script in page.head.jsonld:
+            match = RAW_AUTHOR.search(script)
+            if match:
+                return [match.group(1)]
+        return []

@@ -13,18 +13,15 @@ text, and a tail of "<Name> berkontribusi dalam penulisan artikel ini." (a contr
 writer: an author) followed by a bare line with the editor's name (an editor).
 """
 
-import copy
 import re
-from typing import Any
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from scrapy.http import TextResponse
-
-from newscrawl.items import Article
-from newscrawl.normalize.body import BodyParts, BodyRules, clean_body
+from newscrawl.extraction import Layout, Page
+from newscrawl.normalize.body import BodyRules
 from newscrawl.normalize.bylines import split_names
 from newscrawl.normalize.jsonld import text_value
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 
 # "Rani Wijaya berkontribusi dalam penulisan artikel ini." (also "A dan B berkontribusi …").
 CONTRIBUTOR = re.compile(r"^(.+?)\s+berkontribusi dalam penulisan artikel ini\.?$", re.M)
@@ -63,9 +60,10 @@ CURRENT = Layout(
     title="xpath://div[@id='content-wrapper']/preceding::h1[1]",
     date="xpath://div[@id='content-wrapper']/preceding::p[contains(., ' WIB')]"
     "[contains(., '|')][1]",
-    # Empty: the server HTML holds only the lead; the body is JSON-LD articleBody, with the
-    # wrapper as fallback (see extract_body).
-    body="",
+    # The server HTML holds only the lead: the body is JSON-LD articleBody, the wrapper's
+    # text only when a page has none (often the lead alone, which short_body then reports).
+    jsonld_body=True,
+    body="div#content-wrapper",
     image="xpath://div[@id='content-wrapper']/preceding::figure[1]//img",
     caption="xpath://div[@id='content-wrapper']/preceding::figure[1]/figcaption",
     rules=RULES,
@@ -118,38 +116,28 @@ class TempoTeknoSpider(NewsSpider):
     host_aliases = {"tempo.co": "www.tempo.co", "m.tempo.co": "www.tempo.co"}
     layouts = (CURRENT, LEGACY)
 
-    def extract_body(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> BodyParts:
-        parts = super().extract_body(response, layout, ld)
-        if not parts.paragraphs and layout is CURRENT:
-            # No articleBody: the wrapper's text is all there is (often the lead only,
-            # which the short_body flag then reports).
-            wrapper = self.select_first(response, "div#content-wrapper")
-            if wrapper is not None:
-                parts = clean_body(copy.deepcopy(wrapper), RULES)
-        return parts
-
     def extract_people(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
+        self, page: Page, layouts: Sequence[Layout]
     ) -> tuple[list[str], list[str]]:
-        authors, editors = super().extract_people(response, layout, ld)
+        authors, editors = super().extract_people(page, layouts)
         # The contributor line is part of the text (JSON-LD or DOM), not of the byline:
         # those writers are authors too, after the byline's.
-        text = text_value(ld.get("articleBody")) or ""
-        if not text and layout and layout.body:
-            container = self.select_first(response, layout.body)
-            text = "\n".join(container.itertext()) if container is not None else ""
+        text = text_value(page.ld.get("articleBody")) or ""
+        for layout in layouts if not text else ():
+            container = page.select_first(layout.body, layout.scope) if layout.body else None
+            if container is not None:
+                text = "\n".join(container.itertext())
+                break
         for match in CONTRIBUTOR.finditer(text):
             authors += [n for n in split_names(match.group(1)) if n not in authors]
         return authors, editors
 
-    def extract_article(self, response: TextResponse) -> Article:
-        item = super().extract_article(response)
-        if not item.get("category") and item.get("url"):
-            # No section printed: the rubrik is the URL's first path segment
-            # (www.tempo.co/sains/…), the legacy host names the channel.
-            parts = urlsplit(item["url"])
-            segment = "tekno" if parts.hostname == "tekno.tempo.co" else parts.path.split("/")[1]
-            item["category"] = segment.replace("-", " ").title()
-        return item
+    def extract_category(self, page: Page, layouts: Sequence[Layout]) -> str | None:
+        category = super().extract_category(page, layouts)
+        if category:
+            return category
+        # No section printed: the rubrik is the URL's first path segment
+        # (www.tempo.co/sains/…), the legacy host names the channel.
+        parts = urlsplit(self.canonical_article_url(page))
+        segment = "tekno" if parts.hostname == "tekno.tempo.co" else parts.path.split("/")[1]
+        return segment.replace("-", " ").title() or None

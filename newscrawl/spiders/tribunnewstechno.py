@@ -8,11 +8,12 @@ drops the query, and mobile `m.tribunnews.com` links are the same article as www
 import re
 from typing import Any
 
-from scrapy.http import TextResponse
+from lxml import etree
 
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyParts, BodyRules
 from newscrawl.normalize.text import clean_text
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 
 RULES = BodyRules(
     drop=("[class*='iklan']", "div[class*='video']", "p.baca"),
@@ -107,10 +108,8 @@ class TribunnewsTechnoSpider(NewsSpider):
         ),
     )
 
-    def extract_body(
-        self, response: TextResponse, layout: Layout | None, ld: dict[str, Any]
-    ) -> BodyParts:
-        parts = super().extract_body(response, layout, ld)
+    def clean(self, html: str | etree._Element, rules: BodyRules, **options: Any) -> BodyParts:
+        parts = super().clean(html, rules, **options)
         paragraphs = parts.paragraphs
         if paragraphs:
             rest = clean_text(TRIBUN_CREDIT.sub("", paragraphs[-1]))

@@ -10,8 +10,9 @@ div.recommended-article and div.widget-other-article; captions end in "Photo : <
 
 import re
 
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyRules
-from newscrawl.spiders.base import Layout, NewsSpider
+from newscrawl.spiders.base import NewsSpider
 
 RULES = BodyRules(
     drop=(

@@ -1,0 +1,481 @@
+"""Article extraction: one record from one page, a pure function of (HTML, URL, site).
+
+`extract_record(html, url, site)` is what the spiders, `scrapy extract`, `scrapy evaluate`
+and re-extraction all call. A site is a `SiteParser` (every spider is one): declarations
+(layouts, date meta tags, the role JSON-LD's author plays …) and field functions a site may
+override for a real quirk. Every field function receives the `Page` and the site's layouts
+in the order to try them.
+
+Each field is taken independently from the first source that has it: the detected layout's
+selector, the same field's selector in the site's other layouts, JSON-LD, meta. The body
+goes further (see `extract_body`): detected layout, other layouts' body selectors, JSON-LD
+`articleBody` when it is the whole text, and last the generic extractor, with the site's
+clean-up rules applied on every path. The record's `parser` names the path, and bodies that
+no layout of the site produced carry the `generic_body` flag.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from newscrawl.extraction import generic
+from newscrawl.extraction.layout import Layout, site_rules
+from newscrawl.extraction.page import Page, element_text
+from newscrawl.items import Article
+from newscrawl.loaders import ArticleLoader, complete_record
+from newscrawl.normalize.body import BodyParts, BodyRules, clean_body
+from newscrawl.normalize.bylines import parse_credits, split_names
+from newscrawl.normalize.dates import in_offset, parse_date, to_iso
+from newscrawl.normalize.encoding import has_mojibake
+from newscrawl.normalize.images import split_caption_credit
+from newscrawl.normalize.jsonld import breadcrumb_names, image_url, keywords, names, text_value
+from newscrawl.normalize.text import clean_text, word_count
+from newscrawl.normalize.urls import article_id, canonical_url, record_id
+
+# Body paths, in the order they are tried. `layout` is the detected layout's own body.
+LAYOUT_PATH = "layout"
+OTHER_LAYOUT_PATH = "other-layout"
+JSONLD_PATH = "jsonld-body"
+GENERIC_PATH = "generic"
+NO_BODY_PATH = "none"
+# Paths whose body no layout of the site produced: flagged, and counted as drift.
+FALLBACK_PATHS = (JSONLD_PATH, GENERIC_PATH)
+GENERIC_BODY_FLAG = "generic_body"
+
+# articleBody shorter than this share of the page's own text is a teaser, not the story.
+WHOLE_TEXT_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """What a caller may switch: the site's layouts (off: the fallback paths alone, as
+    `scrapy evaluate --layouts off` scores them), the generic body path
+    (`NEWSCRAWL_GENERIC_BODY`) and the short-body threshold (`NEWSCRAWL_MIN_WORDS`)."""
+
+    layouts: bool = True
+    generic_body: bool = True
+    min_words: int = 40
+
+
+DEFAULT_OPTIONS = ExtractOptions()
+
+
+@dataclass
+class DateCandidate:
+    source: str
+    value: Any
+
+
+@dataclass
+class BodyResult:
+    parts: BodyParts = field(default_factory=BodyParts)
+    path: str = NO_BODY_PATH
+
+
+class SiteParser:
+    """What a site declares for its article pages, and the field functions that read them."""
+
+    name: ClassVar[str] = ""
+    outlet: ClassVar[str] = ""
+    section: ClassVar[str] = "tech"
+    timezone: ClassVar[str] = "+07:00"
+    language: ClassVar[str] = "id"
+
+    # Article pages this parser reads (with an `id` group); None reads any URL.
+    article_url: ClassVar[re.Pattern[str] | None] = None
+    host_aliases: ClassVar[dict[str, str]] = {}
+    keep_params: ClassVar[tuple[str, ...]] = ()
+
+    layouts: ClassVar[Sequence[Layout]] = ()
+    # Clean-up for bodies found without a layout; by default the layouts' rules merged.
+    body_rules: ClassVar[BodyRules | None] = None
+    # Meta tags holding the publish time, in the site's local time unless they say otherwise.
+    date_meta: ClassVar[Sequence[str]] = ()
+    date_priority: ClassVar[Sequence[str]] = ("jsonld", "meta", "text", "url")
+    jsonld_author_role: ClassVar[str] = "authors"
+    # The site's own form of a photo credit closing a caption, where the shared splitter
+    # reads none (no "Foto:" label, no parentheses): the first group that matched is the credit.
+    caption_credit: ClassVar[re.Pattern[str] | None] = None
+
+    # ------------------------------------------------------------------ the record
+    def extract_article(self, page: Page, options: ExtractOptions = DEFAULT_OPTIONS) -> Article:
+        """The record of one article page (before validation, dedupe and storage)."""
+        detected = self.detect_layout(page) if options.layouts else None
+        layouts = self.layout_order(detected) if options.layouts else ()
+        ld = page.ld
+        loader = ArticleLoader()
+        flags: list[str] = []
+
+        url = self.canonical_article_url(page)
+        loader.add_value("url", url)
+        loader.add_value("id", record_id(self.name, self.site_article_id(url), url))
+        loader.add_value("source", self.name)
+        loader.add_value("outlet", self.outlet or page.meta("og:site_name"))
+        loader.add_value("section", self.section)
+        loader.add_value("language", page.language or self.language)
+
+        loader.add_value("title", self.extract_title(page, layouts))
+        loader.add_value("description", page.meta("og:description", "description"))
+        loader.add_value("description", text_value(ld.get("description")))
+
+        authors, editors = self.extract_people(page, layouts)
+        loader.add_value("authors", authors)
+        loader.add_value("editors", editors)
+
+        published, source = self.extract_published(page, layouts, flags)
+        if published:
+            loader.add_value("published_at", published)
+            loader.add_value("date_source", source)
+        loader.add_value("modified_at", self.extract_modified(page))
+
+        result = self.extract_body(page, detected, layouts, options)
+        parts = result.parts
+        loader.add_value("body", parts.paragraphs)
+        loader.add_value("editor_codes", parts.editor_codes)
+        loader.add_value("editors", parts.editors)
+        loader.add_value("dateline", parts.dateline)
+        rights = self.extract_rights(page, parts)
+        if rights:
+            loader.add_value("rights", rights)
+        if result.path == LAYOUT_PATH and detected is not None:
+            loader.add_value("parser", f"{self.name}@{detected.version}")
+        else:
+            loader.add_value("parser", f"{self.name}@{result.path}")
+        if result.path in FALLBACK_PATHS:
+            flags.append(GENERIC_BODY_FLAG)
+
+        loader.add_value("tags", self.extract_tags(page, layouts))
+        loader.add_value("category", self.extract_category(page, layouts))
+        loader.add_value("image", self.extract_image(page, layouts))
+        loader.add_value(
+            "crawled_at", datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        )
+
+        item = loader.load_item()
+        flags += self.page_flags(page)
+        flags += self.quality_flags(item, options)
+        item["quality_flags"] = list(dict.fromkeys(flags))
+        return item
+
+    def detect_layout(self, page: Page) -> Layout | None:
+        for layout in self.layouts:
+            if page.select_first(layout.detect) is not None:
+                return layout
+        return None
+
+    def layout_order(self, detected: Layout | None) -> tuple[Layout, ...]:
+        """The layouts to read a field with: the detected one, then the others."""
+        if detected is None:
+            return tuple(self.layouts)
+        return (detected, *(layout for layout in self.layouts if layout is not detected))
+
+    def rules(self) -> BodyRules:
+        return self.body_rules or site_rules(tuple(self.layouts))
+
+    # ------------------------------------------------------------------ identity
+    def canonical_article_url(self, page: Page) -> str:
+        for candidate in (page.head.canonical, page.meta("og:url"), page.url):
+            if candidate:
+                url = page.urljoin(candidate)
+                if self.article_url is None or self.article_url.search(url):
+                    return self.canonicalize(url)
+        return self.canonicalize(page.url)
+
+    def site_article_id(self, url: str) -> str | None:
+        """The site's own id from `article_url`'s `id` group; an optional `region` group
+        (regional hosts numbering their articles separately) is kept in front of it."""
+        if self.article_url is None:
+            return None
+        site_id = article_id(url, self.article_url)
+        match = self.article_url.search(url)
+        region = match.groupdict().get("region") if match else None
+        return f"{region}-{site_id}" if site_id and region else site_id
+
+    def canonicalize(self, url: str) -> str:
+        return canonical_url(url, host_aliases=self.host_aliases, keep_params=self.keep_params)
+
+    # ------------------------------------------------------------------ fields
+    def extract_title(self, page: Page, layouts: Sequence[Layout]) -> str | None:
+        for layout in layouts:
+            if layout.title:
+                element = page.select_first(layout.title, layout.scope)
+                text = element_text(element) if element is not None else ""
+                if text:
+                    return text
+        return (
+            clean_text(text_value(page.ld.get("headline")))
+            or page.meta("og:title", "twitter:title")
+            or _without_site_suffix(page.head.title)
+        )
+
+    def extract_people(
+        self, page: Page, layouts: Sequence[Layout]
+    ) -> tuple[list[str], list[str]]:
+        """(authors, editors): from the first layout whose credit or byline selectors find
+        names, else JSON-LD `author` (in the role the site gives it), else the author meta."""
+        authors: list[str] = []
+        editors: list[str] = []
+        for layout in layouts:
+            if layout.credits:
+                credits = parse_credits(" ".join(page.texts(layout.credits, layout.scope)))
+                authors = credits.get("authors", [])
+                editors = credits.get("editors", [])
+            if layout.authors and not authors:
+                authors = [
+                    name for text in page.texts(layout.authors, layout.scope)
+                    for name in split_names(text)
+                ]
+            if authors or editors:
+                break
+        ld_names = self.jsonld_authors(page)
+        if self.jsonld_author_role == "editors":
+            editors = editors or ld_names
+        elif not authors:
+            authors = ld_names or split_names(page.meta("author"))
+        return authors, editors
+
+    def jsonld_authors(self, page: Page) -> list[str]:
+        """The names in JSON-LD `author` (a writer or, per `jsonld_author_role`, an editor)."""
+        return names(page.ld.get("author"))
+
+    def layout_texts(self, page: Page, layouts: Sequence[Layout], field_name: str) -> list[str]:
+        """The texts `field_name`'s selector finds in the first layout where it finds any."""
+        for layout in layouts:
+            query = getattr(layout, field_name)
+            if query:
+                texts = [t for t in page.texts(query, layout.scope) if t]
+                if texts:
+                    return texts
+        return []
+
+    def date_candidates(self, page: Page, layouts: Sequence[Layout]) -> Iterator[DateCandidate]:
+        ld = page.ld
+        by_source: dict[str, list[Any]] = {
+            "jsonld": [ld.get("datePublished"), ld.get("dateCreated")],
+            "meta": [page.meta(name) for name in self.date_meta]
+            + [page.meta("article:published_time")],
+            "text": self.layout_texts(page, layouts, "date"),
+            "url": [self.url_date(page.url)],
+        }
+        for source in self.date_priority:
+            for value in by_source.get(source, []):
+                if value:
+                    yield DateCandidate(source, value)
+
+    def extract_published(
+        self, page: Page, layouts: Sequence[Layout], flags: list[str]
+    ) -> tuple[str | None, str | None]:
+        parsed: list[tuple[str, datetime]] = []
+        for candidate in self.date_candidates(page, layouts):
+            when = self.parse_when(candidate.value)
+            if when is not None:
+                parsed.append((candidate.source, when))
+        if not parsed:
+            return None, None
+        source, when = parsed[0]
+        if any(abs((other - when).total_seconds()) > 3600 for _, other in parsed[1:]):
+            flags.append("date_disagreement")
+        return to_iso(when), source
+
+    def parse_when(self, value: Any) -> datetime | None:
+        """A date with the offset the site prints. Instants a page gives in UTC (Kompas's
+        meta and JSON-LD) are moved to the site's offset; a WITA or WIT time stays as is."""
+        if isinstance(value, datetime):
+            when: datetime | None = value
+        else:
+            when = parse_date(value, default_offset=self.timezone)
+        if when is not None and when.utcoffset() == timedelta(0):
+            when = in_offset(when, self.timezone)
+        return when
+
+    def extract_modified(self, page: Page) -> str | None:
+        for value in (page.ld.get("dateModified"), page.meta("article:modified_time")):
+            when = self.parse_when(value) if value else None
+            if when:
+                return to_iso(when)
+        return None
+
+    def url_date(self, url: str) -> datetime | None:
+        """Publish time printed in the URL, for sites whose URL carries it (default: none)."""
+        return None
+
+    # ------------------------------------------------------------------ body
+    def extract_body(
+        self,
+        page: Page,
+        detected: Layout | None,
+        layouts: Sequence[Layout],
+        options: ExtractOptions = DEFAULT_OPTIONS,
+    ) -> BodyResult:
+        """The body from the first path that gives one: the detected layout; the body
+        selectors of the site's other layouts; JSON-LD `articleBody` when it is the whole
+        text; the generic extractor (unless switched off). The site's rules clean every one."""
+        if detected is not None:
+            parts = self.layout_body(page, detected)
+            if parts.paragraphs:
+                return BodyResult(parts, LAYOUT_PATH)
+        for layout in layouts:
+            if layout is detected or not layout.body:
+                continue
+            parts = self.body_from(page, layout.body, layout.scope, layout.rules)
+            if parts.paragraphs:
+                return BodyResult(parts, OTHER_LAYOUT_PATH)
+        candidate = self.generic_body(page) if options.generic_body else None
+        article_body = self.jsonld_body(page)
+        if article_body.paragraphs:
+            page_words = word_count(candidate.text) if candidate else 0
+            if word_count(article_body.text) >= WHOLE_TEXT_SHARE * page_words:
+                return BodyResult(article_body, JSONLD_PATH)
+        if candidate is not None and candidate.paragraphs:
+            return BodyResult(candidate, GENERIC_PATH)
+        return BodyResult()
+
+    def layout_body(self, page: Page, layout: Layout) -> BodyParts:
+        """The body as `layout` declares it."""
+        if layout.jsonld_body:
+            parts = self.jsonld_body(page, layout.rules)
+            if parts.paragraphs or not layout.body:
+                return parts
+        if not layout.body:
+            return BodyParts()
+        return self.body_from(page, layout.body, layout.scope, layout.rules)
+
+    def body_from(self, page: Page, query: str, scope: str, rules: BodyRules) -> BodyParts:
+        container = page.select_first(query, scope)
+        if container is None or isinstance(container, str):
+            return BodyParts()
+        # clean_body edits the tree it is given; a copy keeps the page intact.
+        return self.clean(copy.deepcopy(container), rules)
+
+    def jsonld_body(self, page: Page, rules: BodyRules | None = None) -> BodyParts:
+        article_body = text_value(page.ld.get("articleBody"))
+        if not article_body:
+            return BodyParts()
+        if "\n" not in article_body:
+            # Some CMSs join the paragraphs with nothing between them ("…Pekanbaru.Perusahaan"):
+            # a sentence end glued to a capital is a paragraph break.
+            article_body = _GLUED_PARAGRAPHS.sub("\n", article_body)
+        paragraphs = "".join(f"<p>{_escape(p)}</p>" for p in article_body.split("\n"))
+        return self.clean(paragraphs, rules or self.rules())
+
+    def generic_body(self, page: Page) -> BodyParts | None:
+        container = generic.extract_container(page.root)
+        if container is None:
+            return None
+        parts = self.clean(
+            container, self.rules(), trim_lead=True, title=self.extract_title(page, ())
+        )
+        return parts if generic.is_prose(parts.paragraphs) else None
+
+    def clean(self, html: str | etree._Element, rules: BodyRules, **options: Any) -> BodyParts:
+        """The site's clean-up of a body, whatever path found it (`options` go to
+        `clean_body`). A site whose bodies need more than its `BodyRules` say (a lead to lift
+        out, a closing credit) overrides this, and the override applies on every path."""
+        return clean_body(html, rules, **options)
+
+    # ------------------------------------------------------------------ the rest
+    def extract_rights(self, page: Page, parts: BodyParts) -> dict[str, Any] | None:
+        robots = " ".join(page.head.robots).lower()
+        reserved_by_meta = any(tag in robots for tag in ("noai", "noimageai"))
+        if parts.rights_notice or reserved_by_meta:
+            return {"reserved": True, "notice": parts.rights_notice or f"robots: {robots}"}
+        return None
+
+    def extract_tags(self, page: Page, layouts: Sequence[Layout]) -> list[str]:
+        return (
+            self.layout_texts(page, layouts, "tags")
+            or keywords(page.ld.get("keywords"))
+            or keywords(page.meta("keywords"))
+        )
+
+    def extract_category(self, page: Page, layouts: Sequence[Layout]) -> str | None:
+        for layout in layouts:
+            if layout.category:
+                texts = [t for t in page.texts(layout.category) if t]
+                if texts:
+                    return texts[-1]
+        section = clean_text(text_value(page.ld.get("articleSection")))
+        if section:
+            return section
+        crumbs = breadcrumb_names(page.jsonld_objects)
+        return crumbs[-1] if len(crumbs) > 1 else None
+
+    def extract_image(self, page: Page, layouts: Sequence[Layout]) -> dict[str, Any] | None:
+        url = None
+        for layout in layouts:
+            if layout.image:
+                image = page.select_first(layout.image, layout.scope)
+                # An <img> element, or its URL when the selector ends in ::attr(…).
+                url = image if isinstance(image, str) or image is None else image.get("src")
+                if url:
+                    break
+        url = url or page.meta("og:image") or image_url(page.ld.get("image"))
+        caption = credit = None
+        for layout in layouts:
+            if layout.caption:
+                element = page.select_first(layout.caption, layout.scope)
+                text = element_text(element) if element is not None else ""
+                if text:
+                    caption, credit = split_caption_credit(text)
+                    break
+        if caption and not credit and self.caption_credit is not None:
+            match = self.caption_credit.search(caption)
+            if match:
+                credit = clean_text(next((g for g in match.groups() if g), match.group(0)))
+                caption = clean_text(caption[: match.start()]) or None
+        if not url and not caption:
+            return None
+        return {"url": page.urljoin(url) if url else None, "caption": caption, "credit": credit}
+
+    def page_flags(self, page: Page) -> list[str]:
+        """Quality flags only the page can tell (e.g. that it is one page of several)."""
+        return []
+
+    def quality_flags(self, item: Article, options: ExtractOptions = DEFAULT_OPTIONS) -> list[str]:
+        flags = []
+        texts = [item.get("title"), item.get("body"), *(item.get("authors") or [])]
+        if any(has_mojibake(t) for t in texts if t):
+            flags.append("mojibake")
+        if item.get("body") and (item.get("word_count") or 0) < options.min_words:
+            flags.append("short_body")
+        return flags
+
+
+class GenericSite(SiteParser):
+    """A site no file declares: JSON-LD, meta and the generic body path alone (used by
+    `scrapy evaluate` for pages of other outlets)."""
+
+    name = "generic"
+
+
+def extract_record(
+    html: str,
+    url: str,
+    site: SiteParser | type[SiteParser],
+    options: ExtractOptions = DEFAULT_OPTIONS,
+) -> dict[str, Any]:
+    """The record `site` makes of a page (as stored: every field, in order), before
+    validation, dedupe and storage."""
+    parser = site() if isinstance(site, type) else site
+    return complete_record(parser.extract_article(Page(html, url), options))
+
+
+_GLUED_PARAGRAPHS = re.compile(r"(?<=[a-z0-9][.!?])(?=[A-Z])|(?<=[.!?][\"”])(?=[A-Z])")
+_SITE_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
+
+
+def _without_site_suffix(title: str | None) -> str | None:
+    if not title:
+        return None
+    return _SITE_SUFFIX.sub("", title) or title
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
