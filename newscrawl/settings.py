@@ -27,6 +27,10 @@ NEWSCRAWL_REVISIT_EVERY_HOURS = float(os.environ.get("NEWSCRAWL_REVISIT_EVERY_HO
 NEWSCRAWL_STORY_WINDOW_DAYS = float(os.environ.get("NEWSCRAWL_STORY_WINDOW_DAYS", "30"))
 # Bodies shorter than this many words are flagged as "short_body" (not dropped).
 NEWSCRAWL_MIN_WORDS = 40
+# When no declared layout of a site finds an article's body (the site changed its markup), the
+# generic extractor reads it and the record is flagged `generic_body`. 0 turns that off: such
+# articles are then dropped as `missing_body`.
+NEWSCRAWL_GENERIC_BODY = os.environ.get("NEWSCRAWL_GENERIC_BODY", "1")
 
 # --- politeness ---------------------------------------------------------------------------
 USER_AGENT = (

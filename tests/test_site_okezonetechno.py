@@ -115,13 +115,25 @@ def test_inserts_ads_and_furniture_stay_out_of_the_body():
     assert "Mengamankan Akun Email" not in bodies["3146530"]
 
 
-def test_utc_meta_time_is_stored_as_wib():
-    # 3146530's JSON-LD is broken (unescaped quotes); its meta time is printed in UTC.
+def test_broken_jsonld_is_salvaged_and_agrees_with_the_utc_meta_time():
+    # 3146530's JSON-LD is not JSON (unescaped quotes in the headline): its headline, date
+    # and author are still read from it, and agree with the meta time printed in UTC.
     rec = record("3146530")
-    assert rec["date_source"] == "meta"
+    assert rec["date_source"] == "jsonld"
+    assert rec["title"] == 'Waspada Penipuan "Deepfake" Suara, Begini Cara Mengenalinya'
     assert rec["published_at"] == "2025-06-12T19:45:00+07:00"
     assert rec["modified_at"] == "2025-06-13T08:10:00+07:00"
     assert "date_disagreement" not in rec["quality_flags"]
+
+
+def test_utc_meta_time_is_stored_as_wib(tmp_path):
+    html = (ARTICLES / "3146530.html").read_text(encoding="utf-8")
+    blocks = re.findall(r'<script type="application/ld\+json">.*?</script>', html, re.S)
+    assert blocks
+    rec = variant(tmp_path, "3146530", dict.fromkeys(blocks, ""))
+    assert rec["date_source"] == "meta"
+    assert rec["published_at"] == "2025-06-12T19:45:00+07:00"
+    assert rec["modified_at"] == "2025-06-13T08:10:00+07:00"
 
 
 def test_visible_date_with_jurnalis_prefix_and_glued_time(tmp_path):

@@ -10,8 +10,10 @@ and readability-lxml), run on the tree the page was already parsed into:
 2. subtrees that are never the article (navigation, scripts, and elements whose class or id
    says related, comment, share, sidebar, ads …, unless it also says content, article,
    body …) are not scored;
-3. each scored element's total is weighted by its class/id and by how much of its text is
-   link text; the best element wins, a parent is preferred when several strong candidates
+3. each scored element's total is weighted by its class/id (a factor, not readability's
+   ±25 points: Indonesian templates put "artikel" or "detail" in the class of a date line
+   as much as of the body, so a name may tip a choice but never outweigh the text) and by
+   how much of its text is link text; the best element wins, a parent is preferred when several strong candidates
    sit under it (a story split into page blocks), and siblings that score close to it, or
    are real paragraphs, join it;
 4. the result, a copy, is pruned of link lists, share bars and other furniture
@@ -110,6 +112,12 @@ def class_weight(element: etree._Element) -> int:
     return weight
 
 
+def class_factor(element: etree._Element) -> float:
+    """The class/id weight as a factor on the element's text score: 0.5 to 1.5 by steps of
+    a quarter per word of content or furniture."""
+    return min(1.5, max(0.5, 1 + class_weight(element) / 100))
+
+
 def is_unlikely(element: etree._Element) -> bool:
     """A subtree whose class or id names furniture and not content."""
     names = _attrs(element)
@@ -192,12 +200,14 @@ def _score(root: etree._Element) -> _Scores:
         for level in range(_ANCESTOR_LEVELS):
             if node is None or node.tag == "html":
                 break
-            if node not in content:
-                content[node] = _TAG_SCORE.get(node.tag, 0) + class_weight(node)
             divider = 1 if level == 0 else 2 if level == 1 else level * 3
-            content[node] += score / divider
+            content[node] = content.get(node, 0.0) + score / divider
             node = node.getparent()
-    return _Scores(content, scorer.text_len, scorer.link_len)
+    weighted = {
+        node: max(0.0, (text + _TAG_SCORE.get(node.tag, 0)) * class_factor(node))
+        for node, text in content.items()
+    }
+    return _Scores(weighted, scorer.text_len, scorer.link_len)
 
 
 def _link_density(scores: _Scores, element: etree._Element) -> float:

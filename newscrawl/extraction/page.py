@@ -17,7 +17,12 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
-from newscrawl.normalize.jsonld import find_article, jsonld_objects, resolve_references
+from newscrawl.normalize.jsonld import (
+    find_article,
+    jsonld_objects,
+    resolve_references,
+    salvage_article,
+)
 from newscrawl.normalize.text import clean_text
 
 # Comments and processing instructions are never content, and nothing looks elements up by
@@ -143,9 +148,11 @@ class Page:
 
     @cached_property
     def ld(self) -> dict[str, Any]:
-        """The page's JSON-LD article object (references resolved), or {}."""
+        """The page's JSON-LD article object (references resolved); from a malformed block,
+        what can still be read of it; or {}."""
         objects = self.jsonld_objects
-        return resolve_references(find_article(objects), objects)
+        article = resolve_references(find_article(objects), objects)
+        return article or salvage_article(self.head.jsonld)
 
     @cached_property
     def language(self) -> str:

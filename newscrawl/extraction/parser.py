@@ -35,7 +35,13 @@ from newscrawl.normalize.bylines import parse_credits, split_names
 from newscrawl.normalize.dates import in_offset, parse_date, to_iso
 from newscrawl.normalize.encoding import has_mojibake
 from newscrawl.normalize.images import split_caption_credit
-from newscrawl.normalize.jsonld import breadcrumb_names, image_url, keywords, names, text_value
+from newscrawl.normalize.jsonld import (
+    breadcrumb_names,
+    image_url,
+    keywords,
+    person_names,
+    text_value,
+)
 from newscrawl.normalize.text import clean_text, word_count
 from newscrawl.normalize.urls import article_id, canonical_url, record_id
 
@@ -209,11 +215,15 @@ class SiteParser:
                 text = element_text(element) if element is not None else ""
                 if text:
                     return text
-        return (
-            clean_text(text_value(page.ld.get("headline")))
-            or page.meta("og:title", "twitter:title")
-            or _without_site_suffix(page.head.title)
-        )
+        site_names = [n for n in (self.outlet, self.name, page.meta("og:site_name")) if n]
+        for title in (
+            clean_text(text_value(page.ld.get("headline"))),
+            page.meta("og:title", "twitter:title"),
+            page.head.title,
+        ):
+            if title:
+                return without_site_name(title, site_names)
+        return None
 
     def extract_people(
         self, page: Page, layouts: Sequence[Layout]
@@ -234,7 +244,8 @@ class SiteParser:
                 ]
             if authors or editors:
                 break
-        ld_names = self.jsonld_authors(page)
+        # An outlet named as the author is no writer: the author meta may still name one.
+        ld_names = [n for name in self.jsonld_authors(page) for n in split_names(name)]
         if self.jsonld_author_role == "editors":
             editors = editors or ld_names
         elif not authors:
@@ -242,8 +253,9 @@ class SiteParser:
         return authors, editors
 
     def jsonld_authors(self, page: Page) -> list[str]:
-        """The names in JSON-LD `author` (a writer or, per `jsonld_author_role`, an editor)."""
-        return names(page.ld.get("author"))
+        """The people in JSON-LD `author` (a writer or, per `jsonld_author_role`, an
+        editor); an organisation there is not one."""
+        return person_names(page.ld.get("author"))
 
     def layout_texts(self, page: Page, layouts: Sequence[Layout], field_name: str) -> list[str]:
         """The texts `field_name`'s selector finds in the first layout where it finds any."""
@@ -261,7 +273,10 @@ class SiteParser:
             "jsonld": [ld.get("datePublished"), ld.get("dateCreated")],
             "meta": [page.meta(name) for name in self.date_meta]
             + [page.meta("article:published_time")],
-            "text": self.layout_texts(page, layouts, "date"),
+            "text": [
+                text for text in self.layout_texts(page, layouts, "date")
+                if not UPDATE_LABEL.match(text)
+            ],
             "url": [self.url_date(page.url)],
         }
         for source in self.date_priority:
@@ -278,11 +293,24 @@ class SiteParser:
             if when is not None:
                 parsed.append((candidate.source, when))
         if not parsed:
-            return None, None
+            # No declared source has it: the date printed next to the headline, if any.
+            when = self.printed_date(page)
+            return (to_iso(when), "text") if when else (None, None)
         source, when = parsed[0]
         if any(abs((other - when).total_seconds()) > 3600 for _, other in parsed[1:]):
             flags.append("date_disagreement")
         return to_iso(when), source
+
+    def printed_date(self, page: Page) -> datetime | None:
+        """The first publish time the page prints where dates usually stand (a `<time>`,
+        an itemprop, an element named like a date, after the headline), with a time of day:
+        for pages no declared selector, JSON-LD or meta dates."""
+        for text in printed_date_texts(page.root):
+            if _TIME_OF_DAY.search(text):
+                when = self.parse_when(text)
+                if when is not None:
+                    return when
+        return None
 
     def parse_when(self, value: Any) -> datetime | None:
         """A date with the offset the site prints. Instants a page gives in UTC (Kompas's
@@ -331,7 +359,12 @@ class SiteParser:
         article_body = self.jsonld_body(page)
         if article_body.paragraphs:
             page_words = word_count(candidate.text) if candidate else 0
-            if word_count(article_body.text) >= WHOLE_TEXT_SHARE * page_words:
+            article_words = word_count(article_body.text)
+            whole = article_words >= WHOLE_TEXT_SHARE * page_words
+            # The page's own text is as long and articleBody lost word breaks it has.
+            damaged = candidate is not None and page_words >= WHOLE_TEXT_SHARE * article_words \
+                and glued_words(article_body.text, candidate.text) >= _GLUE_LIMIT
+            if whole and not damaged:
                 return BodyResult(article_body, JSONLD_PATH)
         if candidate is not None and candidate.paragraphs:
             return BodyResult(candidate, GENERIC_PATH)
@@ -467,14 +500,69 @@ def extract_record(
     return complete_record(parser.extract_article(Page(html, url), options))
 
 
+# A word run into the next with no space ("langsungFitur", "menengah.1."), as a CMS that
+# joins paragraphs without a separator leaves them. Brand names have the same shape
+# ("WhatsApp"): only such words the page itself never prints count.
+_GLUED_WORD = re.compile(r"\S*[a-z]{2}[A-Z]\S*|\S*[a-z][.!?][0-9A-Z]\S*")
+_GLUE_LIMIT = 2
+
+
+def glued_words(text: str, page_text: str) -> int:
+    """How many of `text`'s words are two words run together that `page_text` prints apart."""
+    printed = set(page_text.split())
+    return sum(1 for word in _GLUED_WORD.findall(text) if word not in printed)
+
+
 _GLUED_PARAGRAPHS = re.compile(r"(?<=[a-z0-9][.!?])(?=[A-Z])|(?<=[.!?][\"”])(?=[A-Z])")
-_SITE_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
+# "Headline - detikInet", "Headline : Okezone Techno", "Headline | Kompas.com".
+_SITE_SUFFIX = re.compile(r"\s+[-|–—:]\s+([^-|–—:]{2,40})$")
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_DATE_NAMES = re.compile(r"date|time|tanggal|tgl|waktu|publish|jam|posted", re.IGNORECASE)
+_DATE_TAGS = ("time", "span", "div", "p", "small", "li", "em", "strong", "b")
+_PRINTED_DATE_LIMIT = 80
+# A time labelled as an update is when the story was last edited, never its publish time.
+UPDATE_LABEL = re.compile(
+    r"^\s*(?:Diperbarui|Diperbaharui|Diupdate|Update[d]?|Terakhir diperbarui)\b", re.IGNORECASE
+)
 
 
-def _without_site_suffix(title: str | None) -> str | None:
-    if not title:
-        return None
-    return _SITE_SUFFIX.sub("", title) or title
+def printed_date_texts(root: etree._Element) -> Iterator[str]:
+    """Where a page prints its date: `<time datetime>`, `itemprop="datePublished"`, then the
+    short texts of elements named like a date, those after the first headline first."""
+    for value in root.xpath(
+        "//time/@datetime | //*[@itemprop='datePublished'][not(self::meta)]"
+        "/@*[name()='content' or name()='datetime']"
+    ):
+        yield str(value)
+    headline = root.find(".//h1")
+    after: list[str] = []
+    before: list[str] = []
+    seen_headline = headline is None
+    for element in root.iter(*_DATE_TAGS):
+        if element is headline:
+            seen_headline = True
+            continue
+        named = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if not _DATE_NAMES.search(named):
+            continue
+        text = clean_text(" ".join(element.itertext()))
+        if text and len(text) <= _PRINTED_DATE_LIMIT and not UPDATE_LABEL.match(text):
+            (after if seen_headline else before).append(text)
+    yield from after
+    yield from before
+
+
+def without_site_name(title: str, site_names: Sequence[str]) -> str:
+    """The title without a trailing " - Site" when the suffix names the site."""
+    match = _SITE_SUFFIX.search(title)
+    if not match:
+        return title
+    suffix = match.group(1).casefold().replace(" ", "")
+    keys = {n.casefold().replace(" ", "").split(".")[0] for n in site_names}
+    keys = {k[:6] for k in keys if len(k) >= 4}
+    if any(key in suffix for key in keys):
+        return title[: match.start()].rstrip() or title
+    return title
 
 
 def _escape(text: str) -> str:

@@ -57,6 +57,54 @@ def jsonld_objects(scripts: Iterable[str]) -> list[dict[str, Any]]:
     return objects
 
 
+# What can still be read from a block that is not JSON (unescaped quotes in a headline …):
+# a key's string value up to the quote that ends it, i.e. one followed by the next key or
+# the end of the object.
+_SALVAGED_KEYS = ("headline", "datePublished", "dateModified", "dateCreated", "description")
+_ARTICLE_TYPE = re.compile(r'"@type"\s*:\s*"(?:' + "|".join(ARTICLE_TYPES) + ')"')
+_AUTHOR_NAME = re.compile(r'"author"\s*:\s*\[?\s*\{[^{}]*?"name"\s*:\s*"([^"]+)"')
+
+
+def _salvaged_value(key: str, script: str) -> str | None:
+    match = re.search(
+        rf'"{key}"\s*:\s*"(.*?)"\s*(?:,\s*"[@\w]+"\s*:|\}})', script, re.DOTALL
+    )
+    return match.group(1).strip() if match else None
+
+
+def salvage_article(scripts: Iterable[str]) -> dict[str, Any]:
+    """The article fields a malformed ld+json script still states (headline, dates,
+    description, the author's name), read with patterns; {} when no script is an article.
+    Only for scripts that are not JSON: a valid block is read by `find_article`."""
+    for script in scripts:
+        if _loads(script.strip()) is not None or not _ARTICLE_TYPE.search(script):
+            continue
+        found: dict[str, Any] = {}
+        for key in _SALVAGED_KEYS:
+            value = _salvaged_value(key, script)
+            if value:
+                found[key] = value
+        author = _AUTHOR_NAME.search(script)
+        if author:
+            found["author"] = {"@type": "Person", "name": author.group(1)}
+        if found:
+            return found
+    return {}
+
+
+ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation"})
+
+
+def person_names(value: Any) -> list[str]:
+    """Like `names`, without entries typed as an organisation (an outlet as `author`)."""
+    items = value if isinstance(value, list) else [value]
+    people = [
+        item for item in items
+        if not (isinstance(item, dict) and ORGANIZATION_TYPES.intersection(_types(item)))
+    ]
+    return names(people)
+
+
 def find_article(objects: list[dict[str, Any]]) -> dict[str, Any]:
     """The article object; else a WebPage with a date; else {}."""
     for obj in objects:

@@ -3,7 +3,7 @@
 Quirks handled here:
 - the date next to the byline is the *update* time when labelled "Diperbarui 18 Jun 2025,
   14:05 WIB" (only "Diterbitkan …" is the publish time), so a "Diperbarui" string never becomes
-  `published_at`; JSON-LD (an array: [0] NewsArticle, [1] BreadcrumbList whose last crumb is the
+  `published_at` (a rule shared by every site); JSON-LD (an array: [0] NewsArticle, [1] BreadcrumbList whose last crumb is the
   category) and `article:published_time` come first;
 - the lead "Liputan6.com, Jakarta -" puts the outlet before the place, in bold, and sometimes
   without the dash ("<b>Liputan6.com, Jakarta</b> Kita …"): it is read from the markup;
@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import lxml.html
 from lxml import etree
 
-from newscrawl.extraction import DateCandidate, Layout, Page, element_text
+from newscrawl.extraction import Layout, Page, element_text
 from newscrawl.normalize.body import BodyParts, BodyRules, clean_body, drop_element
 from newscrawl.normalize.bylines import parse_credits
 from newscrawl.normalize.text import clean_text
@@ -32,7 +32,6 @@ from newscrawl.spiders.base import NewsSpider
 # "Penulis: Nama" (or "Reporter: …") closing the story; also the stop line of the body.
 WRITER_TAIL = r"\*?\s*(?:Penulis|Reporter)\s*:.*"
 _WRITER_TAIL = re.compile(rf"^{WRITER_TAIL}$")
-_UPDATED_LABEL = re.compile(r"^\s*(?:Diperbarui|Diperbaharui|Diupdate)\b", re.IGNORECASE)
 _LEAD = re.compile(r"^Liputan6\.com\s*,\s*(?P<place>[^-–—]+?)\s*[-–—]*$")
 
 RULES = BodyRules(
@@ -102,13 +101,6 @@ class Liputan6TeknoSpider(NewsSpider):
             **_COMMON,
         ),
     )
-
-    def date_candidates(self, page: Page, layouts: Sequence[Layout]) -> Iterator[DateCandidate]:
-        for candidate in super().date_candidates(page, layouts):
-            # "Diperbarui …" is when the story was last edited, not when it was published.
-            if candidate.source == "text" and _UPDATED_LABEL.match(str(candidate.value)):
-                continue
-            yield candidate
 
     def extract_people(
         self, page: Page, layouts: Sequence[Layout]

@@ -7,9 +7,9 @@ Quirks handled here:
   alone repeats across days; the URL time is not known to be the publish time (it may be when
   the story was created), so only JSON-LD or the printed date are used;
 - JSON-LD comes as one object or as an `@graph` whose article names its writer by `@id`
-  (resolved by the shared JSON-LD helpers); public scrapers read `datePublished` with a regex on the raw block rather than trust it to
-  parse, so when it does not parse (a quote in the headline) its date and author are read
-  from the raw text;
+  (resolved by the shared JSON-LD helpers); public scrapers read `datePublished` with a regex
+  on the raw block rather than trust it to parse: when it does not parse (a quote in the
+  headline), the shared salvage of malformed blocks reads its date and author;
 - the printed date is "Kamis, 20 November 2025 | 10:15 WIB" (also "Jum'at");
 - the story opens with "Suara.com -" (no place), and "Baca Juga" paragraphs
   (`p[class*=baca-juga]`) and the `.kesimpulan` summary box sit inside the body;
@@ -20,15 +20,10 @@ Quirks handled here:
 """
 
 import re
-from collections.abc import Iterator, Sequence
 
-from newscrawl.extraction import DateCandidate, Layout, Page
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyRules
 from newscrawl.spiders.base import NewsSpider
-
-# Fields of a JSON-LD block that does not parse, read from its raw text.
-RAW_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
-RAW_AUTHOR = re.compile(r'"author"\s*:\s*\{[^{}]*?"name"\s*:\s*"([^"]+)"')
 
 RULES = BodyRules(
     drop=(
@@ -97,25 +92,3 @@ class SuaraTeknoSpider(NewsSpider):
     )
     article_query = "page=all"
     layouts = (CURRENT, LEGACY)
-
-    def date_candidates(
-        self, page: Page, layouts: Sequence[Layout]
-    ) -> Iterator[DateCandidate]:
-        if not page.ld.get("datePublished"):
-            # A block that did not parse still states the date.
-            for script in page.head.jsonld:
-                match = RAW_DATE.search(script)
-                if match:
-                    yield DateCandidate("jsonld", match.group(1))
-                    break
-        yield from super().date_candidates(page, layouts)
-
-    def jsonld_authors(self, page: Page) -> list[str]:
-        if page.ld:
-            return super().jsonld_authors(page)
-        # A block that did not parse still names the writer.
-        for script in page.head.jsonld:
-            match = RAW_AUTHOR.search(script)
-            if match:
-                return [match.group(1)]
-        return []
