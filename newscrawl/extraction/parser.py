@@ -244,13 +244,31 @@ class SiteParser:
                 ]
             if authors or editors:
                 break
+        if authors or editors:
+            return authors, editors
+        return self.unlaid_people(page)
+
+    def unlaid_people(self, page: Page) -> tuple[list[str], list[str]]:
+        """(authors, editors) when no layout's selectors name anyone: the credits the page
+        prints with a role label ("Penulis:", "Editor :"), JSON-LD `author` in the role the
+        site gives it, the author meta, a byline element near the headline. A name the page
+        prints as its editor is never an author (some CMSs put the editor in JSON-LD)."""
+        printed = printed_credits(page.root)
+        editors = printed.get("editors", [])
         # An outlet named as the author is no writer: the author meta may still name one.
         ld_names = [n for name in self.jsonld_authors(page) for n in split_names(name)]
         if self.jsonld_author_role == "editors":
-            editors = editors or ld_names
-        elif not authors:
-            authors = ld_names or split_names(page.meta("author"))
-        return authors, editors
+            return printed.get("authors", []), editors or ld_names
+        for candidates in (
+            printed.get("authors", []),
+            ld_names,
+            split_names(page.meta("author")),
+            printed_byline(page.root),
+        ):
+            authors = [name for name in candidates if name not in editors]
+            if authors:
+                return authors, editors
+        return [], editors
 
     def jsonld_authors(self, page: Page) -> list[str]:
         """The people in JSON-LD `author` (a writer or, per `jsonld_author_role`, an
@@ -538,9 +556,11 @@ def printed_date_texts(root: etree._Element) -> Iterator[str]:
     after: list[str] = []
     before: list[str] = []
     seen_headline = headline is None
-    for element in root.iter(*_DATE_TAGS):
+    for element in root.iter(*_DATE_TAGS, "h1"):
         if element is headline:
             seen_headline = True
+            continue
+        if element.tag == "h1":
             continue
         named = f"{element.get('class') or ''} {element.get('id') or ''}"
         if not _DATE_NAMES.search(named):
@@ -550,6 +570,52 @@ def printed_date_texts(root: etree._Element) -> Iterator[str]:
             (after if seen_headline else before).append(text)
     yield from after
     yield from before
+
+
+_CREDIT_LABEL = re.compile(
+    r"^\s*(?:Penulis|Reporter|Pewarta|Wartawan|Editor|Penyunting|Redaktur)\s*:", re.IGNORECASE
+)
+_BYLINE_NAMES = re.compile(r"author|byline|penulis|reporter|writer", re.IGNORECASE)
+_BYLINE_SKIP = re.compile(r"box|bio|avatar|img|photo|foto|list|more|other", re.IGNORECASE)
+_CREDIT_LIMIT = 120
+_BYLINE_LIMIT = 60
+
+
+def printed_credits(root: etree._Element) -> dict[str, list[str]]:
+    """Names the page prints after a role label, by role: short texts that start with
+    "Penulis:", "Editor :" and the like."""
+    found: dict[str, list[str]] = {}
+    for element in root.iter("div", "span", "p", "small", "li", "strong", "b", "h5", "h6"):
+        text = element.text
+        if not text or not _CREDIT_LABEL.match(text):
+            continue
+        line = clean_text(" ".join(element.itertext()))
+        if len(line) > _CREDIT_LIMIT:
+            continue
+        for role, people in parse_credits(line).items():
+            found.setdefault(role, [])
+            found[role] += [p for p in people if p not in found[role]]
+    return found
+
+
+def printed_byline(root: etree._Element) -> list[str]:
+    """The names in the first short element after the headline named like a byline."""
+    headline = root.find(".//h1")
+    seen_headline = headline is None
+    for element in root.iter("div", "span", "p", "a", "address", "small", "h1"):
+        if element is headline:
+            seen_headline = True
+        if not seen_headline or element.tag == "h1":
+            continue
+        named = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if not _BYLINE_NAMES.search(named) or _BYLINE_SKIP.search(named):
+            continue
+        text = clean_text(" ".join(element.itertext()))
+        if text and len(text) <= _BYLINE_LIMIT and not _TIME_OF_DAY.search(text):
+            names = split_names(text)
+            if names:
+                return names
+    return []
 
 
 def without_site_name(title: str, site_names: Sequence[str]) -> str:

@@ -49,6 +49,10 @@ _CREDIT_TAIL = re.compile(r"\s*(?:Copyright|COPYRIGHT|Hak Cipta|©).*$")
 EDITOR_CODE = re.compile(r"\(\s*([A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5}){0,3})\s*\)\s*$")
 
 
+# A domain, an address or an e-mail is no person's name ("mediaindonesia.com developer").
+_NOT_A_NAME = re.compile(r"\w\.(?:com|co\.id|id|net|org)\b|https?:|www\.|@", re.IGNORECASE)
+
+
 def split_names(text: str | None) -> list[str]:
     """Writer names from a byline, outlet names and role prefixes removed, in printed order."""
     text = clean_text(text)
@@ -59,6 +63,8 @@ def split_names(text: str | None) -> list[str]:
     for part in _SEPARATORS.split(text):
         part = _ROLE_PREFIX.sub("", part.strip(" .:-–—|"))
         if not part or OUTLET_NAMES.match(part) or not re.search(r"[A-Za-z]", part):
+            continue
+        if _NOT_A_NAME.search(part):
             continue
         names.append(part)
     return unique(names)
