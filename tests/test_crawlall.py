@@ -99,6 +99,10 @@ def test_changed_layout_keeps_collecting_and_marks_the_source_degraded(tmp_path)
     assert [m["name"] for m in failed] == ["layout_drift"]
     assert failed[0]["detail"].startswith("layout drift: 3 of 3 bodies not from a declared")
     assert "detikinet: layout_drift failed: layout drift: 3 of 3" in result.log
+    # `scrapy status` gives the same verdict in words, with crawlall's exit code.
+    status = run_scrapy(["status"], data)
+    assert status.returncode == runs.EXIT_DEGRADED
+    assert "detikinet: layout_drift failed in the last run: layout drift: 3 of 3" in status.log
     # The other sources still store their records.
     assert sources["cnbcindonesia"]["status"] == sources["antaratekno"]["status"] == "healthy"
     assert sources["cnbcindonesia"]["parsers"] == {"cnbcindonesia@2019": 1, "cnbcindonesia@2024": 2}
