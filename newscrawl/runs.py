@@ -80,6 +80,8 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
         "source": name,
         "status": "healthy",
         "finish_reason": stats.get("finish_reason"),
+        # Why the crawl stopped early, in words (a storage error), else None.
+        "failure": stats.get("newscrawl/storage_error"),
         "new": int(stats.get("newscrawl/new", 0)),
         "updated": int(stats.get("newscrawl/updated", 0)),
         "duplicate": _sum_prefix(stats, "newscrawl/duplicate/"),
@@ -156,7 +158,9 @@ def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> l
             "parser_exceptions", False,
             f"{report['parser_exceptions']} pages raised an exception in the parser",
         ))
-    recent = list(history[:HISTORY_RUNS])
+    # Compared with the source's last healthy runs: a source that fails the same way run
+    # after run must not become its own baseline.
+    recent = [r for r in history if r.get("status", "healthy") == "healthy"][:HISTORY_RUNS]
     # A process of a distributed crawl may get none of a source's listing pages: finding no
     # links is then another process's share, not a broken source.
     if (
@@ -191,7 +195,8 @@ def judge(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[str
     """Fill in a source report's monitors and status."""
     monitors = run_monitors(report, history)
     report["monitors"] = [m.__dict__ for m in monitors]
-    if report["finish_reason"] not in ("finished", None):
+    if report["finish_reason"] != "finished":
+        # No finish reason at all: the crawl never ended normally (killed, or never closed).
         report["status"] = "failed"
     elif report["blocked"] and not report["checked"]:
         report["status"] = "blocked"
@@ -200,6 +205,18 @@ def judge(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[str
     else:
         report["status"] = "healthy"
     return report
+
+
+def write_report(path: Path, run: dict[str, Any]) -> None:
+    """Write a run report atomically; on failure (a full disk) no partial file stays."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    try:
+        tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2, default=str) + "\n")
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def exit_code(sources: Sequence[dict[str, Any]]) -> int:
@@ -240,6 +257,10 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
         ))
     lines = _aligned(rows)
     for s in sources:
+        if s["status"] == "failed":
+            why = s.get("failure") or "the crawl did not finish normally"
+            lines.append(f"{s['source']}: failed ({s.get('finish_reason') or 'no finish reason'}):"
+                         f" {why}")
         for monitor in s["monitors"]:
             if not monitor["passed"]:
                 lines.append(f"{s['source']}: {monitor['name']} failed: {monitor['detail']}")

@@ -8,7 +8,6 @@ an exit code that says the worst state of any source (see newscrawl/runs.py).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from datetime import datetime, timezone
@@ -69,6 +68,9 @@ class Command(ScrapyCommand):
         # Every run logs to a file of its own; stdout gets the summary table.
         if not self.settings.get("LOG_FILE"):
             self.settings.set("LOG_FILE", str(self.log_file), priority="cmdline")
+        # A log file that cannot be written (a full disk) must not flood cron's mail with a
+        # traceback per log line: the report says what failed.
+        logging.raiseExceptions = False
         runs.prune(logs, "crawlall-*.log", opts.keep_days)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -136,11 +138,14 @@ class Command(ScrapyCommand):
             "log_file": str(self.log_file),
             "sources": sources,
         }
-        runs_dir.mkdir(parents=True, exist_ok=True)
-        report_path = runs_dir / f"{self.run_id}.json"
-        tmp = report_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2, default=str) + "\n")
-        tmp.replace(report_path)
         print(runs.render_table(sources))
+        report_path = runs_dir / f"{self.run_id}.json"
+        try:
+            runs.write_report(report_path, run)
+        except OSError as exc:
+            # The table above still reaches cron's mail; the exit code says the run failed.
+            print(f"crawlall: could not write the run report {report_path}: "
+                  f"{exc.strerror or exc}", file=sys.stderr)
+            return max(code, runs.EXIT_FAILED)
         print(f"report: {report_path}  exit code: {code}")
         return code

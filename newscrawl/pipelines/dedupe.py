@@ -21,6 +21,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.pipelines.guard import StorageGuard
 from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class DedupePipeline:
         self.data_dir = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
         self.redis_url = crawler.settings.get("NEWSCRAWL_REDIS_URL") or None
         self.state: CrawlState | None = None
+        self.guard = StorageGuard(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -50,6 +52,10 @@ class DedupePipeline:
             self.state = None
 
     def process_item(self, item: object, spider: Spider | None = None) -> object:
+        with self.guard.writing(ItemAdapter(item).get("url")):
+            return self.dedupe(item)
+
+    def dedupe(self, item: object) -> object:
         assert self.state is not None
         ledger = self.state.ledger
         adapter = ItemAdapter(item)

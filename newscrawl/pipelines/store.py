@@ -19,9 +19,16 @@ from itemadapter import ItemAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
-from newscrawl.jsonl import encode_record, partition_lock, partition_path, repair_open_partition
+from newscrawl.jsonl import (
+    append_line,
+    encode_record,
+    partition_lock,
+    partition_path,
+    repair_open_partition,
+)
 from newscrawl.loaders import complete_record
 from newscrawl.pipelines.dedupe import Duplicate
+from newscrawl.pipelines.guard import StorageGuard
 from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
@@ -36,6 +43,7 @@ class JsonlStorePipeline:
         self.min_words = crawler.settings.getint("NEWSCRAWL_MIN_WORDS", 40)
         self.story_window_days = crawler.settings.getfloat("NEWSCRAWL_STORY_WINDOW_DAYS", 30)
         self.handles: dict[Path, int] = {}
+        self.guard = StorageGuard(crawler)
         self.state: CrawlState | None = None
         # Body lengths of this run's records, for the run report's median (one int each).
         self.body_words: list[int] = []
@@ -72,22 +80,23 @@ class JsonlStorePipeline:
     def process_item(self, item: object, spider: Spider | None = None) -> object:
         record = complete_record(ItemAdapter(item).item)
         path = partition_path(self.root, record)
-        handle = self.open_partition(path)
+        with self.guard.writing(record["url"]):
+            handle = self.open_partition(path)
         assert self.state is not None
         line = encode_record(record)
         # The last check, the write and the ledger commit are one step for every process
         # writing this partition (the file lock) and, in distributed mode, for every process
         # sharing the ledger (its write lock), so no two crawls both store an article.
-        with partition_lock(handle), self.state.ledger.batch():
+        # A failed write is undone before anything is recorded (append_line); a failed ledger
+        # commit after a good write leaves a line the next start reconciles (the store is
+        # the truth). Either way the crawl stops with `storage_failed`.
+        with self.guard.writing(record["url"]), partition_lock(handle), self.state.ledger.batch():
             stored = self.state.ledger.known(record_id=record["id"])
             if stored is not None and (stored.version or 1) >= (record["version"] or 1):
                 self.stats.inc_value("newscrawl/duplicate/concurrent")
                 raise Duplicate(f"stored meanwhile by another process: {record['url']}")
-            start = os.fstat(handle).st_size
-            os.write(handle, line)
-            if self.fsync:
-                os.fsync(handle)
-            self.state.commit_stored(record, path, start, start + len(line))
+            start, end = append_line(handle, line, self.fsync)
+            self.state.commit_stored(record, path, start, end)
         self.count_fill(record)
         return item
 

@@ -1,0 +1,166 @@
+"""Storage faults: long lines, short and failed writes, full disks. Nothing stored may be lost,
+cut or doubled, and what could not be stored must be fetched again by a later run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import MIRROR, gold_pages, run_scrapy
+
+from newscrawl import jsonl, runs
+from newscrawl.jsonl import StorageError, append_line, encode_record, repair_partition
+
+
+def record(n: int, body_chars: int = 200) -> dict:
+    return {"id": f"site:{n}", "source": "site", "published_at": "2025-06-01T10:00:00+07:00",
+            "body": ("kata " * (body_chars // 5))[:body_chars]}
+
+
+def write_lines(path: Path, *records: dict) -> bytes:
+    data = b"".join(encode_record(r) for r in records)
+    path.write_bytes(data)
+    return data
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def test_repair_keeps_a_complete_last_line_of_any_length(tmp_path):
+    # A 6 MiB record is longer than any fixed read-back window (it was 4 MiB).
+    partition = tmp_path / "2025-06.jsonl"
+    data = write_lines(partition, record(1), record(2, body_chars=6 << 20))
+    assert repair_partition(partition) == 0
+    assert partition.read_bytes() == data
+
+
+def test_repair_cuts_only_the_torn_line_after_a_long_record(tmp_path):
+    partition = tmp_path / "2025-06.jsonl"
+    data = write_lines(partition, record(1), record(2, body_chars=6 << 20))
+    with partition.open("ab") as handle:
+        handle.write(encode_record(record(3))[:40])  # killed mid-write
+    assert repair_partition(partition) == 1
+    assert partition.read_bytes() == data
+    # The next record lands on a line of its own: three whole records, none glued.
+    handle = os.open(partition, os.O_WRONLY | os.O_APPEND)
+    try:
+        append_line(handle, encode_record(record(3)))
+    finally:
+        os.close(handle)
+    assert [r["id"] for r in lines(partition)] == ["site:1", "site:2", "site:3"]
+
+
+def test_repair_of_a_file_that_is_one_torn_line(tmp_path):
+    partition = tmp_path / "2025-06.jsonl"
+    partition.write_bytes(encode_record(record(1))[:-10])
+    assert repair_partition(partition) == 1
+    assert partition.read_bytes() == b""
+
+
+def test_repair_cuts_an_unparsable_complete_last_line(tmp_path):
+    partition = tmp_path / "2025-06.jsonl"
+    data = write_lines(partition, record(1))
+    with partition.open("ab") as handle:
+        handle.write(b'{"id": "site:2", "body": "no closing brace\n')
+    assert repair_partition(partition) == 1
+    assert partition.read_bytes() == data
+
+
+def test_a_short_write_is_undone_and_reported(tmp_path, monkeypatch):
+    partition = tmp_path / "2025-06.jsonl"
+    data = write_lines(partition, record(1))
+    real_write = os.write
+    # What write(2) does on a nearly full disk: it writes what fits and says so.
+    monkeypatch.setattr(jsonl.os, "write", lambda fd, buf: real_write(fd, buf[:17]))
+    handle = os.open(partition, os.O_WRONLY | os.O_APPEND)
+    try:
+        with pytest.raises(StorageError, match="short write: 17 of"):
+            append_line(handle, encode_record(record(2)))
+    finally:
+        os.close(handle)
+    assert partition.read_bytes() == data
+
+
+def test_a_failed_write_is_undone_and_reported(tmp_path, monkeypatch):
+    partition = tmp_path / "2025-06.jsonl"
+    data = write_lines(partition, record(1))
+    real_write = os.write
+
+    def full_disk(fd: int, buf: bytes) -> int:
+        real_write(fd, buf[:5])  # some filesystems keep a partial block before failing
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jsonl.os, "write", full_disk)
+    handle = os.open(partition, os.O_WRONLY | os.O_APPEND)
+    try:
+        with pytest.raises(StorageError, match="No space left on device"):
+            append_line(handle, encode_record(record(2)))
+    finally:
+        os.close(handle)
+    assert partition.read_bytes() == data
+
+
+# ------------------------------------------------------------------ a real full disk
+FULL_DISK_SPIDERS = ("cnbcindonesia", "detikinet", "kompastekno", "antaratekno")
+
+
+@pytest.fixture
+def small_filesystem(tmp_path):
+    """A 256 KiB tmpfs: too small for the ledger and the records of four outlets."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+        capture_output=True, text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def stored_ids(data: Path) -> list[str]:
+    ids = []
+    for partition in sorted((data / "articles").rglob("*.jsonl")):
+        for line in partition.read_bytes().splitlines():
+            ids.append(json.loads(line)["id"])  # every line whole, valid JSON
+    return ids
+
+
+def test_a_full_disk_stops_the_crawl_loses_nothing_and_the_next_run_catches_up(
+    small_filesystem, tmp_path
+):
+    data = small_filesystem / "data"
+    only = ["--only", ",".join(FULL_DISK_SPIDERS)]
+    full = run_scrapy(["crawlall", *only], data)
+    assert full.returncode == runs.EXIT_FAILED, full.log[-2000:]
+    assert "failed (storage_failed)" in full.log
+    assert "could not write the run report" in full.log
+    assert "Traceback" not in full.log
+    assert not list((data / "runs").glob("*.tmp"))
+    # What was stored is whole, and the ledger knows exactly that.
+    partial = stored_ids(data)
+    assert len(partial) == len(set(partial))
+    ledger = sqlite3.connect(data / "state" / "ledger.sqlite3")
+    known = {row[0] for row in ledger.execute("SELECT record_id FROM articles")}
+    ledger.close()
+    assert known <= set(partial)
+    # The disk is replaced by a bigger one: the next run stores what the full one missed.
+    bigger = tmp_path / "bigger"
+    shutil.copytree(data, bigger)
+    again = run_scrapy(["crawlall", *only], bigger)
+    assert again.returncode == runs.EXIT_OK, again.log[-3000:]
+    expected = {
+        page.expected["id"] for page in gold_pages()
+        if page.spider in FULL_DISK_SPIDERS and MIRROR in page.html.parents
+    }
+    final = stored_ids(bigger)
+    assert sorted(final) == sorted(expected)
