@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -82,6 +83,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+logger = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -256,6 +258,42 @@ def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(iterable)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def open_checked(path: str | Path) -> tuple[Ledger, Path | None]:
+    """The ledger at `path`, checked (`PRAGMA quick_check`) before use. A file that is not a
+    database, or a damaged one, is moved aside to `<name>.corrupt-<UTC time>` (with its WAL)
+    and a new, empty ledger is created: the store is the truth, and the caller rebuilds the
+    ledger from it. Returns the ledger and where the damaged file went (None if it was fine)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _init_lock(path):
+        problem = None
+        if path.exists():
+            try:
+                conn = sqlite3.connect(str(path), timeout=30.0)
+                try:
+                    verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+                finally:
+                    conn.close()
+                if verdict != "ok":
+                    problem = verdict
+            except sqlite3.DatabaseError as exc:
+                problem = str(exc)
+        moved = None
+        if problem is not None:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            moved = path.with_name(f"{path.name}.corrupt-{stamp}")
+            for suffix in ("", "-wal", "-shm"):
+                part = path.with_name(path.name + suffix)
+                if part.exists():
+                    part.replace(moved.with_name(moved.name + suffix))
+    if moved is not None:
+        logger.error(
+            "Ledger %s is damaged (%s): moved to %s; rebuilding it from the store",
+            path, problem, moved,
+        )
+    return Ledger(path), moved
 
 
 class Ledger:

@@ -82,6 +82,13 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
         "finish_reason": stats.get("finish_reason"),
         # Why the crawl stopped early, in words (a storage error), else None.
         "failure": stats.get("newscrawl/storage_error"),
+        # Repairs made when the crawl state was opened (the store is the truth).
+        "state": {
+            "ledger_rebuilt_from_store": stats.get("newscrawl/state/ledger_rebuilt"),
+            "records_reconciled": int(stats.get("newscrawl/store/reconciled", 0)),
+            "torn_lines_cut": int(stats.get("newscrawl/store/repaired_lines", 0)),
+            "corrupt_lines_skipped": int(stats.get("newscrawl/store/corrupt_lines", 0)),
+        },
         "new": int(stats.get("newscrawl/new", 0)),
         "updated": int(stats.get("newscrawl/updated", 0)),
         "duplicate": _sum_prefix(stats, "newscrawl/duplicate/"),
@@ -256,6 +263,16 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
             _layout_share(s.get("parsers") or {}),
         ))
     lines = _aligned(rows)
+    # The state is shared by every source of a run: its repairs are said once.
+    state = next((s["state"] for s in sources if s.get("state")), {})
+    if state.get("ledger_rebuilt_from_store"):
+        lines.append(
+            f"ledger was damaged: moved to {state['ledger_rebuilt_from_store']} and rebuilt "
+            f"from the store ({state['records_reconciled']} records)"
+        )
+    if state.get("corrupt_lines_skipped"):
+        lines.append(f"store: {state['corrupt_lines_skipped']} lines that are not records "
+                     "skipped (see the log for file and line)")
     for s in sources:
         if s["status"] == "failed":
             why = s.get("failure") or "the crawl did not finish normally"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.jsonl import partition_lock, repair_open_partition
-from newscrawl.ledger import Ledger
+from newscrawl.ledger import open_checked
 from newscrawl.stories import StoryIndex
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ class CrawlState:
         self.articles_dir = self.data_dir / "articles"
         self.redis_url = redis_url
         self.ledger: Any
+        self.ledger_moved: Path | None = None
         if redis_url:
             # Distributed mode: one ledger for every process on every machine; each keeps
             # its own store, whose offsets are remembered per store.
@@ -41,11 +42,15 @@ class CrawlState:
             self.ledger = RedisLedger(redis_url)
             self.store_id = f"{socket.gethostname()}:{self.articles_dir.resolve()}:"
         else:
-            self.ledger = Ledger(self.data_dir / "state" / "ledger.sqlite3")
+            # A damaged ledger is moved aside and rebuilt from the store below.
+            self.ledger, self.ledger_moved = open_checked(
+                self.data_dir / "state" / "ledger.sqlite3"
+            )
             self.store_id = ""
         self.stories = StoryIndex(self.ledger)
         self.users = 0
         self.repaired_lines = 0
+        self.corrupt_lines = 0
         self.reconciled = self.catch_up_with_store()
 
     @classmethod
@@ -84,7 +89,8 @@ class CrawlState:
                     if size < offset:
                         # The file shrank (edited by hand, restored from a backup): read it all.
                         offset = 0
-                    records = _read_records(path, offset, size)
+                    records, corrupt = _read_records(path, offset, size)
+                    self.corrupt_lines += corrupt
                     with self.ledger.batch():
                         added += self.ledger.reconcile(records)
                         self.stories.reconcile(records)
@@ -117,13 +123,22 @@ class CrawlState:
                 self.ledger.set_meta(key, str(end))
 
 
-def _read_records(path: Path, offset: int, end: int) -> list[dict[str, Any]]:
+def _read_records(path: Path, offset: int, end: int) -> tuple[list[dict[str, Any]], int]:
+    """The records of `path` between two offsets, and how many lines were not records (not
+    JSON, or JSON that is not an object): those are logged with their line number, skipped."""
     records = []
+    corrupt = 0
     with path.open("rb") as handle:
         handle.seek(offset)
-        for line in handle.read(end - offset).splitlines():
+        for number, line in enumerate(handle.read(end - offset).splitlines(), 1):
             try:
-                records.append(json.loads(line))
+                record = json.loads(line)
             except ValueError:
-                logger.error("Unreadable line in %s skipped during reconcile", path)
-    return records
+                record = None
+            if isinstance(record, dict) and record.get("id"):
+                records.append(record)
+            elif line.strip():
+                corrupt += 1
+                logger.error("%s: line %d after byte %d is not a record; skipped", path,
+                             number, offset)
+    return records, corrupt

@@ -164,3 +164,48 @@ def test_a_full_disk_stops_the_crawl_loses_nothing_and_the_next_run_catches_up(
     }
     final = stored_ids(bigger)
     assert sorted(final) == sorted(expected)
+
+
+# ------------------------------------------------------------------ a damaged ledger
+def test_a_damaged_ledger_is_moved_aside_and_rebuilt_from_the_store(tmp_path):
+    data = tmp_path / "data"
+    only = ["--only", "cnbcindonesia,detikinet"]
+    first = run_scrapy(["crawlall", *only], data)
+    assert first.returncode == runs.EXIT_OK, first.log[-2000:]
+    before = stored_ids(data)
+    ledger = data / "state" / "ledger.sqlite3"
+    ledger.write_bytes(os.urandom(300_000))  # what `head -c 300000 /dev/urandom >` leaves
+    for suffix in ("-wal", "-shm"):
+        ledger.with_name(ledger.name + suffix).unlink(missing_ok=True)
+    second = run_scrapy(["crawlall", *only], data)
+    assert second.returncode == runs.EXIT_OK, second.log[-2000:]
+    assert "ledger was damaged: moved to" in second.log
+    assert f"rebuilt from the store ({len(before)} records)" in second.log
+    assert len(list(ledger.parent.glob("ledger.sqlite3.corrupt-*"))) == 1
+    # The rebuilt ledger knows every stored article: nothing fetched or stored again.
+    assert stored_ids(data) == before
+    report = json.loads(sorted((data / "runs").glob("*.json"))[-1].read_text())
+    assert all(s["new"] == 0 and s["skipped"] >= 3 for s in report["sources"])
+    assert report["sources"][0]["state"]["ledger_rebuilt_from_store"].startswith(str(ledger))
+    # A third run finds a sound ledger and says nothing about it.
+    third = run_scrapy(["crawlall", *only], data)
+    assert third.returncode == runs.EXIT_OK and "ledger was damaged" not in third.log
+
+
+def test_lines_that_are_not_records_are_skipped_counted_and_located(tmp_path, caplog):
+    from newscrawl.state import CrawlState
+
+    partition = tmp_path / "articles" / "site" / "2025-06.jsonl"
+    partition.parent.mkdir(parents=True)
+    good = [dict(record(n), url=f"https://site.example/{n}", version=1, content_hash=f"h{n}",
+                 story_id=f"s{n}") for n in (1, 2)]
+    partition.write_bytes(
+        encode_record(good[0]) + b"[1, 2, 3]\n" + b"\x00\x01 not json\n" + encode_record(good[1])
+    )
+    state = CrawlState(tmp_path)
+    try:
+        assert state.reconciled == 2 and state.corrupt_lines == 2
+        assert state.ledger.known(record_id="site:2") is not None
+    finally:
+        state.ledger.close()
+    assert "2025-06.jsonl: line 2 after byte 0 is not a record" in caplog.text

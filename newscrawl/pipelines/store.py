@@ -64,6 +64,10 @@ class JsonlStorePipeline:
             self.stats.set_value("newscrawl/store/repaired_lines", self.state.repaired_lines)
         if self.state.reconciled:
             self.stats.set_value("newscrawl/store/reconciled", self.state.reconciled)
+        if self.state.corrupt_lines:
+            self.stats.set_value("newscrawl/store/corrupt_lines", self.state.corrupt_lines)
+        if self.state.ledger_moved is not None:
+            self.stats.set_value("newscrawl/state/ledger_rebuilt", str(self.state.ledger_moved))
 
     def open_partition(self, path: Path) -> int:
         handle = self.handles.get(path)
