@@ -412,3 +412,44 @@ def test_agrees_with_dateparser() -> None:
     assert not mismatches
     # dateparser parses most of the table; a collapse here means the comparison is vacuous.
     assert compared >= 40
+
+
+# ------------------------------------------------------------------ implausible dates
+def _page(jsonld_date: str, meta_date: str = "2025-06-03T14:35:00+07:00") -> str:
+    return (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle", '
+        f'"headline": "Judul", "datePublished": {jsonld_date}}}</script>'
+        f'<meta property="article:published_time" content="{meta_date}"></head>'
+        "<body><h1>Judul</h1></body></html>"
+    )
+
+
+def _published(html: str) -> tuple[str | None, str | None, list[str]]:
+    from newscrawl.extraction import GenericSite, Page
+
+    item = GenericSite().extract_article(Page(html, "https://berita.example.id/a/1"))
+    return item.get("published_at"), item.get("date_source"), item["quality_flags"]
+
+
+def test_a_numeric_jsonld_date_is_not_an_epoch():
+    # 12345 as epoch seconds is 1970-01-01; the valid meta date wins, without a disagreement.
+    assert _published(_page("12345")) == ("2025-06-03T14:35:00+07:00", "meta", [])
+
+
+def test_dates_outside_1990_to_tomorrow_are_not_candidates():
+    assert _published(_page('"2099-12-01T10:00:00+07:00"'))[:2] == (
+        "2025-06-03T14:35:00+07:00", "meta")
+    assert _published(_page('"1970-01-01T07:00:00+07:00"'))[:2] == (
+        "2025-06-03T14:35:00+07:00", "meta")
+    # No plausible date anywhere: none, so validation drops the page with the reason.
+    assert _published(_page('"2099-12-01T10:00:00+07:00"', "2099-01-01T00:00:00+07:00"))[0] is None
+
+
+def test_a_backfill_cannot_start_before_the_outlet_existed():
+    from newscrawl.spiders.detikinet import DetikInetSpider
+
+    with pytest.raises(ValueError, match="before 1995-01-01"):
+        DetikInetSpider(since="0001-01-01")
+    with pytest.raises(ValueError, match="in the future"):
+        DetikInetSpider(since="2025-01-01", until="2999-01-01")
+    assert DetikInetSpider(since="2024-03-01", until="2024-03-02").window is not None

@@ -288,7 +288,9 @@ class SiteParser:
     def date_candidates(self, page: Page, layouts: Sequence[Layout]) -> Iterator[DateCandidate]:
         ld = page.ld
         by_source: dict[str, list[Any]] = {
-            "jsonld": [ld.get("datePublished"), ld.get("dateCreated")],
+            # schema.org dates are ISO 8601 text: a number there (12345) is no epoch.
+            "jsonld": [v for v in (ld.get("datePublished"), ld.get("dateCreated"))
+                       if isinstance(v, str)],
             "meta": [page.meta(name) for name in self.date_meta]
             + [page.meta("article:published_time")],
             "text": [
@@ -339,11 +341,13 @@ class SiteParser:
             when = parse_date(value, default_offset=self.timezone)
         if when is not None and when.utcoffset() == timedelta(0):
             when = in_offset(when, self.timezone)
+        if when is not None and not plausible_publish_time(when):
+            return None
         return when
 
     def extract_modified(self, page: Page) -> str | None:
         for value in (page.ld.get("dateModified"), page.meta("article:modified_time")):
-            when = self.parse_when(value) if value else None
+            when = self.parse_when(value) if isinstance(value, str) else None
             if when:
                 return to_iso(when)
         return None
@@ -521,6 +525,18 @@ def extract_record(
 # A word run into the next with no space ("langsungFitur", "menengah.1."), as a CMS that
 # joins paragraphs without a separator leaves them. Brand names have the same shape
 # ("WhatsApp"): only such words the page itself never prints count.
+# No Indonesian outlet published online before the 1990s; a date after tomorrow (UTC+14 is
+# the furthest zone ahead) is a typo, a placeholder or an event date, not a publish time.
+EARLIEST_PUBLISH_TIME = datetime(1990, 1, 1, tzinfo=timezone.utc)
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def plausible_publish_time(when: datetime, now: datetime | None = None) -> bool:
+    """Whether `when` can be when an article was published: from 1990 to tomorrow."""
+    now = now or datetime.now(timezone.utc)
+    return EARLIEST_PUBLISH_TIME <= when <= now + FUTURE_TOLERANCE
+
+
 _GLUED_WORD = re.compile(r"\S*[a-z]{2}[A-Z]\S*|\S*[a-z][.!?][0-9A-Z]\S*")
 _GLUE_LIMIT = 2
 

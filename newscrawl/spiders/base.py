@@ -96,6 +96,10 @@ class NewsSpider(SiteParser, scrapy.Spider):
     # Query added to article requests (e.g. {"page": "all"} for one-page articles).
     article_query: ClassVar[str] = ""
 
+    # The first day the outlet has articles online: a backfill never starts earlier. No
+    # Indonesian outlet was online before 1995; a site file may declare a later day.
+    archive_start: ClassVar[date] = date(1995, 1, 1)
+
     # Follow page N+1 even when page N does not link it (pagers drawn by JavaScript).
     blind_pagination: ClassVar[bool] = False
     default_max_pages: ClassVar[int] = 3
@@ -117,6 +121,14 @@ class NewsSpider(SiteParser, scrapy.Spider):
             raise ValueError("until needs since")
         if self.since and self.until and self.since > self.until:
             raise ValueError("since must not be after until")
+        if self.since and self.since < self.archive_start:
+            # `since=0001-01-01` would walk ~740,000 index days that never existed.
+            raise ValueError(
+                f"since {self.since} is before {self.archive_start}, the first day "
+                f"{self.outlet or self.name} is known to have articles online"
+            )
+        if self.until and self.until > datetime.now(timezone.utc).date() + timedelta(days=1):
+            raise ValueError(f"until {self.until} is in the future")
         self.max_pages = int(max_pages) if max_pages else self.default_max_pages
         self._deny = [re.compile(p) for p in self.deny]
         # Links listed in this run; bounded by one run's listing pages.
