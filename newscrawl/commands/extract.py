@@ -19,14 +19,11 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
 
-from newscrawl.extraction import ExtractOptions, SiteParser, extract_record
+from newscrawl.extraction import ExtractOptions, SiteParser
 from newscrawl.extraction.parser import DEFAULT_OPTIONS
+from newscrawl.loaders import complete_record
 from newscrawl.pipelines.validate import missing_reason
-
-
-def decode_page(body: bytes, url: str) -> str:
-    """A saved page's text, decoded as Scrapy decodes the response (BOM, meta charset, UTF-8)."""
-    return HtmlResponse(url=url, body=body).text
+from newscrawl.spiders.base import page_of
 
 
 def extract_file(
@@ -35,8 +32,11 @@ def extract_file(
     url: str,
     options: ExtractOptions = DEFAULT_OPTIONS,
 ) -> dict:
-    """The record `site` makes of the page saved at `path` (as if fetched from `url`)."""
-    return extract_record(decode_page(path.read_bytes(), url), url, site, options)
+    """The record `site` makes of the page saved at `path` (as if fetched from `url`),
+    decoded as a crawl decodes the response (BOM, meta charset, mislabelled bytes)."""
+    page = page_of(HtmlResponse(url=url, body=path.read_bytes()))
+    parser = site() if isinstance(site, type) else site
+    return complete_record(parser.extract_article(page, options))
 
 
 class Command(ScrapyCommand):

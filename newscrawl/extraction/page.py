@@ -85,6 +85,27 @@ def element_texts(selection: list[Any]) -> list[str]:
     return [element_text(node) for node in selection]
 
 
+_DOCUMENT_END = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
+_ENDS_WITH_CLOSING_TAG = re.compile(r"</[A-Za-z][\w-]*\s*>\s*$")
+_TAIL = 4096
+
+
+def looks_truncated(html: str) -> bool:
+    """Whether a page was cut off in transfer: no `</body>` or `</html>` near its end, and it
+    does not end with a closing tag either (mid-text, mid-tag or after an opening tag).
+    HTML lets a page leave out `</body></html>`, but such a page still ends with the close of
+    its last element; a page cut at 75 % ends inside a paragraph."""
+    tail = html[-_TAIL:].rstrip()
+    if not tail:
+        return True
+    if _DOCUMENT_END.search(tail):
+        return False
+    # A closing comment (a cache stamp) may follow the last element.
+    while tail.endswith("-->") and "<!--" in tail:
+        tail = tail[: tail.rfind("<!--")].rstrip()
+    return not _ENDS_WITH_CLOSING_TAG.search(tail)
+
+
 @dataclass
 class HeadTags:
     """What a page says about itself outside the article markup."""
@@ -102,10 +123,18 @@ class Page:
     `scope` arguments name an element selector (a layout's `scope`): a query then searches
     inside the first element it matches, or the whole page when the page has none."""
 
-    def __init__(self, html: str, url: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        html: str,
+        url: str,
+        headers: dict[str, str] | None = None,
+        flags: tuple[str, ...] = (),
+    ):
         self.html = html
         self.url = url
         self.headers = headers or {}
+        # Quality flags found before extraction (how the bytes had to be decoded).
+        self.flags = flags
         self._results: dict[tuple[str, str], list[Any]] = {}
         self._first: dict[tuple[str, str], Any] = {}
 

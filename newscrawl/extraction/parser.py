@@ -165,6 +165,7 @@ class SiteParser:
         )
 
         item = loader.load_item()
+        flags += page.flags
         flags += self.page_flags(page)
         flags += self.quality_flags(item, options)
         item["quality_flags"] = list(dict.fromkeys(flags))

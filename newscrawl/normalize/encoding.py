@@ -1,4 +1,4 @@
-"""Mojibake detection: text that was decoded with the wrong codec somewhere upstream.
+"""Encodings: mojibake detection, and decoding pages whose bytes do not match their label.
 
 The crawler itself decodes each page by its declared encoding; this catches pages whose
 own text already carries mojibake (the seed article's copy had GBK bytes read as Latin-1:
@@ -7,6 +7,7 @@ own text already carries mojibake (the seed article's copy had GBK bytes read as
 
 from __future__ import annotations
 
+import codecs
 import re
 
 # Runs of Latin-1 supplement symbols/letters are rare in Indonesian prose; names such as
@@ -46,3 +47,37 @@ def find_mojibake(text: str | None) -> list[str]:
 
 def has_mojibake(text: str | None) -> bool:
     return bool(find_mojibake(text))
+
+
+# --------------------------------------------------------------------- decoding a page
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "utf_8"})
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Decode the bytes UTF-8 rejected as Windows-1252 (the five bytes it leaves undefined
+    as Latin-1): what a page labelled UTF-8 but saved by a Windows editor holds."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start : error.end]
+    return "".join(
+        bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad
+    ), error.end
+
+
+codecs.register_error("newscrawl-cp1252", _cp1252_fallback)
+
+
+def decode_page(body: bytes, declared: str, decoded: str) -> tuple[str, bool]:
+    """The page's text, and whether it had to be repaired. `decoded` is what the crawler
+    made of `body` with the `declared` encoding (errors replaced by U+FFFD); when that was
+    UTF-8 and the bytes are not valid UTF-8, the invalid bytes are read as Windows-1252
+    instead of being lost ("â€™" and "é" typed on Windows into a UTF-8 page)."""
+    if declared.replace("-", "_").lower() not in {n.replace("-", "_") for n in _UTF8_NAMES}:
+        return decoded, False
+    if "\ufffd" not in decoded:
+        return decoded, False
+    try:
+        body.decode("utf-8")
+        return decoded, False  # the replacement characters are in the page itself
+    except UnicodeDecodeError:
+        pass
+    return body.decode("utf-8-sig", errors="newscrawl-cp1252"), True

@@ -34,8 +34,10 @@ from w3lib.url import canonicalize_url
 
 from newscrawl import distributed
 from newscrawl.extraction import ExtractOptions, Page, SiteParser
+from newscrawl.extraction.page import looks_truncated
 from newscrawl.items import Article
 from newscrawl.normalize.dates import parse_date, parse_offset
+from newscrawl.normalize.encoding import decode_page
 
 logger = logging.getLogger(__name__)
 
@@ -375,7 +377,11 @@ class NewsSpider(SiteParser, scrapy.Spider):
             self._inc("newscrawl/dropped/not_html")
             logger.warning("Not an HTML page: %s", response.url)
             return
-        item = self.extract_article(page_of(response), self.extract_options)
+        page = page_of(response)
+        if looks_truncated(page.html):
+            yield from self.truncated(response)
+            return
+        item = self.extract_article(page, self.extract_options)
         if item.get("body"):
             # Which path each body came from: the run report's drift monitor reads these.
             self._inc(f"newscrawl/parser/{item.get('parser')}")
@@ -386,6 +392,26 @@ class NewsSpider(SiteParser, scrapy.Spider):
         yield item
 
 
+    def truncated(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """A page cut off in transfer is fetched again (twice at most); if it stays cut it is
+        dropped, not stored and not recorded, so a later run fetches it again."""
+        tries = response.meta.get("newscrawl_truncated", 0)
+        if tries < TRUNCATED_RETRIES:
+            self._inc("newscrawl/retried/truncated_page")
+            meta = {**response.meta, "newscrawl_truncated": tries + 1}
+            yield response.request.replace(dont_filter=True, meta=meta)
+            return
+        self._inc("newscrawl/dropped/truncated_page")
+        logger.warning("Page cut off in transfer (%d bytes, %d tries), not stored: %s",
+                       len(response.body), tries + 1, response.url)
+
+
+# A page cut off in transfer is asked for this many more times before it is given up on.
+TRUNCATED_RETRIES = 2
+
+
 def page_of(response: TextResponse) -> Page:
-    """The extraction's view of a response: its text and URL."""
-    return Page(response.text, response.url)
+    """The extraction's view of a response: its text and URL. A page labelled UTF-8 whose
+    bytes are partly Windows-1252 is decoded byte by byte and flagged `encoding_repaired`."""
+    text, repaired = decode_page(response.body, response.encoding, response.text)
+    return Page(text, response.url, flags=("encoding_repaired",) if repaired else ())
