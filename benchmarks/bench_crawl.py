@@ -7,7 +7,7 @@ A loopback server (benchmarks/loopback.py, its own process, 127.0.0.1, random po
 N distinct detikInet article pages made from a fixture page, index pages of 20 links, and
 robots.txt. Two crawls run against it, each in a fresh subprocess with a fresh temporary
 NEWSCRAWL_DATA_DIR and the same settings (the project's settings, with every http(s)
-request sent to the loopback server by LoopbackDownloadHandler; AutoThrottle off,
+request sent to the loopback server by NEWSCRAWL_HOST_OVERRIDE; AutoThrottle off,
 DOWNLOAD_DELAY 0, ROBOTSTXT_OBEY on, the same concurrency):
 
 * full: the real ``detikinet`` spider: discovery, skip-known, extraction, validation,
@@ -54,11 +54,7 @@ def child(args: argparse.Namespace) -> None:
         {
             "NEWSCRAWL_DATA_DIR": args.data_dir,
             "NEWSCRAWL_MIRROR": None,
-            "BENCH_LOOPBACK": f"127.0.0.1:{args.port}",
-            "DOWNLOAD_HANDLERS": {
-                "http": "loopback.LoopbackDownloadHandler",
-                "https": "loopback.LoopbackDownloadHandler",
-            },
+            "NEWSCRAWL_HOST_OVERRIDE": f"127.0.0.1:{args.port}",
             "EXTENSIONS": {"loopback.BenchProbe": 0},
             "BENCH_RSS_EVERY": args.rss_every,
             "AUTOTHROTTLE_ENABLED": False,

@@ -8,9 +8,10 @@
   Everything is generated per request from the article number, so 100,000 pages cost no RAM.
 * ``serve()`` / ``python benchmarks/loopback.py --serve``: an asyncio HTTP/1.1 server with
   keep-alive on 127.0.0.1 (random port, printed on the first line of stdout).
-* ``LoopbackDownloadHandler``: a download handler (for http and https) that sends every
-  request to that server, the original host in an ``X-Bench-Host`` header, and gives the
-  response back under the original URL: spiders, middlewares and pipelines run unchanged.
+* the crawl reaches it through ``NEWSCRAWL_HOST_OVERRIDE=127.0.0.1:PORT`` (newscrawl/mirror.py):
+  every request goes there, the original host in an ``X-Newscrawl-Host`` header, and the
+  response comes back under the original URL: spiders, middlewares and pipelines run
+  unchanged.
 * ``NoopSpider``: requests the same index and article pages and does nothing with them.
 * ``BenchProbe``: an extension that samples the process RSS every ``BENCH_RSS_EVERY`` article
   responses into the stats (``bench/rss_mb/<pages>``), and counts article responses.
@@ -167,7 +168,7 @@ async def _serve(site: SyntheticDetik, ready: Any = None) -> None:
                 host = ""
                 for line in lines[1:]:
                     name, _, value = line.partition(":")
-                    if name.lower() == "x-bench-host":
+                    if name.lower() == "x-newscrawl-host":
                         host = value.strip()
                 status, ctype, body = site.route(host, target)
                 reason = "OK" if status == 200 else "Not Found"
@@ -198,39 +199,10 @@ try:
     import psutil
     import scrapy
     from scrapy import signals
-    from scrapy.core.downloader.handlers.base import BaseDownloadHandler
-    from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 except ImportError:  # the server side needs none of it
     scrapy = None  # type: ignore[assignment]
 
 if scrapy is not None:
-
-    class LoopbackDownloadHandler(BaseDownloadHandler):
-        """Every http(s) request goes to BENCH_LOOPBACK ("127.0.0.1:PORT") instead."""
-
-        lazy = False
-
-        def __init__(self, crawler: Any):
-            super().__init__(crawler)
-            self.target = crawler.settings.get("BENCH_LOOPBACK")
-            if not self.target:
-                raise ValueError("BENCH_LOOPBACK (127.0.0.1:PORT) is not set")
-            self.http = HTTP11DownloadHandler.from_crawler(crawler)
-
-        async def download_request(self, request: Any) -> Any:
-            parts = urlsplit(request.url)
-            local = f"http://{self.target}{parts.path or '/'}"
-            if parts.query:
-                local += "?" + parts.query
-            headers = request.headers.copy()
-            headers["X-Bench-Host"] = parts.hostname or ""
-            response = await self.http.download_request(
-                request.replace(url=local, headers=headers)
-            )
-            return response.replace(url=request.url, request=request)
-
-        async def close(self) -> None:
-            await self.http.close()
 
     class NoopSpider(scrapy.Spider):
         """Fetches the same index pages and article pages as detikinet; keeps nothing."""

@@ -1,9 +1,15 @@
-"""The offline mirror: answer every request from files listed in a manifest.
+"""Where requests go: an offline mirror, a stand-in server on loopback, or the live site.
 
 With NEWSCRAWL_MIRROR=<dir>, this download handler serves each request (robots.txt
 included) from `<dir>/manifest.jsonl`, so the rest of Scrapy's stack (robots, retries,
 redirects, decompression, spider middlewares) runs exactly as it does live. A URL not in the
-manifest answers 404. Without the setting it delegates to Scrapy's HTTP handler.
+manifest answers 404.
+
+With NEWSCRAWL_HOST_OVERRIDE=<host:port> (tests, benchmarks), every request is sent over plain
+HTTP to that server instead of the outlet, with the original host and scheme in the
+`X-Newscrawl-Host` and `X-Newscrawl-Scheme` headers; the response comes back under the
+original URL. A loopback server (tests/faultserver.py, benchmarks/loopback.py) so stands in for
+any outlet without a spider or URL changing. Without either setting, Scrapy's HTTP handler.
 
 Manifest lines: {"url": ..., "file": "relative/path.html", "status": 200, "headers": {...}}.
 `manifest.jsonl` files in sub-directories are read too (their `file` paths are relative to
@@ -16,6 +22,7 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -29,6 +36,8 @@ from w3lib.url import canonicalize_url
 logger = logging.getLogger(__name__)
 
 DEFAULT_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
+OVERRIDE_HOST_HEADER = "X-Newscrawl-Host"
+OVERRIDE_SCHEME_HEADER = "X-Newscrawl-Scheme"
 
 
 class MirrorError(ValueError):
@@ -71,6 +80,7 @@ class MirrorDownloadHandler(BaseDownloadHandler):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         mirror = crawler.settings.get("NEWSCRAWL_MIRROR")
+        self.override = crawler.settings.get("NEWSCRAWL_HOST_OVERRIDE") or None
         self.entries: dict[str, dict[str, Any]] | None = None
         self.live: HTTP11DownloadHandler | None = None
         if mirror:
@@ -78,8 +88,12 @@ class MirrorDownloadHandler(BaseDownloadHandler):
             logger.info("Offline mirror %s: %d URLs", mirror, len(self.entries))
         else:
             self.live = HTTP11DownloadHandler.from_crawler(crawler)
+            if self.override:
+                logger.info("Every request goes to %s (NEWSCRAWL_HOST_OVERRIDE)", self.override)
 
     async def download_request(self, request: Request) -> Response:
+        if self.live is not None and self.override:
+            return await self.to_override(request)
         if self.live is not None:
             return await self.live.download_request(request)
         assert self.entries is not None
@@ -95,6 +109,18 @@ class MirrorDownloadHandler(BaseDownloadHandler):
         return respcls(
             url=request.url, status=entry["status"], headers=headers, body=body, request=request
         )
+
+    async def to_override(self, request: Request) -> Response:
+        assert self.live is not None
+        parts = urlsplit(request.url)
+        local = f"http://{self.override}{parts.path or '/'}"
+        if parts.query:
+            local += "?" + parts.query
+        headers = request.headers.copy()
+        headers[OVERRIDE_HOST_HEADER] = parts.netloc
+        headers[OVERRIDE_SCHEME_HEADER] = parts.scheme
+        response = await self.live.download_request(request.replace(url=local, headers=headers))
+        return response.replace(url=request.url, request=request)
 
     async def close(self) -> None:
         if self.live is not None:

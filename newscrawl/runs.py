@@ -33,8 +33,13 @@ STATUS_EXIT = {"healthy": EXIT_OK, "degraded": EXIT_DEGRADED, "blocked": EXIT_BL
 
 # Fixed floors: below these a source's layout has most likely changed.
 FLOORS = {"published_at": 0.98, "title": 0.98, "body": 0.98}
-# More than this share of a run's bodies from paths no declared layout gave: layout drift.
+# More than this share of recent bodies from paths no declared layout gave: layout drift.
+# "Recent": this run's bodies, and earlier runs' until there are DRIFT_WINDOW of them, so an
+# hourly run of three articles is not judged on three; and at least DRIFT_MIN_OFF bodies must
+# be off the layouts, so one page of an odd template does not raise the alarm.
 DRIFT_SHARE = 0.2
+DRIFT_WINDOW = 10
+DRIFT_MIN_OFF = 2
 # The `parser` suffixes of bodies that did not come from the detected layout (see
 # newscrawl/extraction/parser.py), as the drift verdict names them.
 OFF_LAYOUT_PATHS = {
@@ -123,26 +128,39 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def layout_drift(parsers: dict[str, int]) -> Monitor | None:
-    """Fails when more than DRIFT_SHARE of the bodies came from paths no declared layout
-    gave: the site changed its markup (the records are kept, flagged `generic_body` where
-    the generic path or JSON-LD made them)."""
-    total = sum(parsers.values())
-    if not total:
+def layout_drift(
+    parsers: dict[str, int], history: Sequence[dict[str, Any]] = ()
+) -> Monitor | None:
+    """Fails when more than DRIFT_SHARE of the recent bodies (this run's, topped up from
+    earlier runs' to DRIFT_WINDOW) came from paths no declared layout gave, at least
+    DRIFT_MIN_OFF of them: the site changed its markup (the records are kept, flagged
+    `generic_body` where the generic path or JSON-LD made them)."""
+    window = dict(parsers)
+    runs_used = 1
+    for earlier in history:
+        if sum(window.values()) >= DRIFT_WINDOW:
+            break
+        for parser, count in (earlier.get("parsers") or {}).items():
+            window[parser] = window.get(parser, 0) + count
+        runs_used += 1
+    total = sum(window.values())
+    if not sum(parsers.values()):
         return None
-    off = {}
-    for parser, count in parsers.items():
+    off: dict[str, int] = {}
+    for parser, count in window.items():
         path = parser.rpartition("@")[2]
         if path in OFF_LAYOUT_PATHS:
             off[path] = off.get(path, 0) + count
     drifted = sum(off.values())
+    over = f" over the last {runs_used} runs" if runs_used > 1 else ""
     if not drifted:
-        return Monitor("layout_drift", True, f"all {total} bodies from a declared layout")
+        return Monitor("layout_drift", True, f"all {total} bodies{over} from a declared layout")
     detail = ", ".join(f"{n} from {OFF_LAYOUT_PATHS[p]}" for p, n in sorted(off.items()))
     verdict = (
-        f"layout drift: {drifted} of {total} bodies not from a declared layout ({detail})"
+        f"layout drift: {drifted} of {total} bodies{over} not from a declared layout ({detail})"
     )
-    return Monitor("layout_drift", drifted <= DRIFT_SHARE * total, verdict)
+    passed = drifted <= DRIFT_SHARE * total or drifted < DRIFT_MIN_OFF
+    return Monitor("layout_drift", passed, verdict)
 
 
 def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> list[Monitor]:
@@ -157,7 +175,7 @@ def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> l
                 f"{field}_floor", rate >= floor,
                 f"{field} found on {rate:.0%} of article pages (floor {floor:.0%})",
             ))
-    drift = layout_drift(report.get("parsers") or {})
+    drift = layout_drift(report.get("parsers") or {}, history)
     if drift is not None:
         monitors.append(drift)
     if report["parser_exceptions"]:

@@ -77,6 +77,11 @@ NEGATIVE = re.compile(
 # The headline is not body text; it is read from the page's metadata.
 _UNSCORED = SKIP_TAGS | {"h1"}
 _MIN_PARAGRAPH = 25
+# Deeper than this the scorer stops descending (the recursion stays far below Python's limit).
+_MAX_DEPTH = 400
+# A caption or photo credit is never story text, whatever else its class says
+# ("article-photo-caption").
+CAPTION = re.compile(r"caption|keterangan|photo-?credit|foto-?credit|img-?credit", re.IGNORECASE)
 _ANCESTOR_LEVELS = 5
 # Readability.js: this many strong alternative candidates under one ancestor promote it.
 _MIN_TOP_CANDIDATES = 3
@@ -138,10 +143,16 @@ class _Scorer:
         self.link_len: dict[etree._Element, int] = {}
         self.paragraphs: list[tuple[etree._Element, float]] = []
 
-    def walk(self, element: etree._Element) -> tuple[int, int, int]:
+    def walk(self, element: etree._Element, depth: int = 0) -> tuple[int, int, int]:
         """(text length, link text length, commas) of `element`'s subtree, scoring the
         paragraphs found in it on the way."""
         tag = element.tag
+        if depth > _MAX_DEPTH:
+            # Pathologically deep markup: the subtree counts as one run of text.
+            text = " ".join(element.itertext())
+            self.text_len[element] = len(text.strip())
+            self.link_len[element] = 0
+            return len(text.strip()), 0, text.count(",")
         total = links = commas = 0
         run_len = run_commas = 0
         holder = element.getparent() if tag in PARAGRAPH_TAGS else element
@@ -165,14 +176,14 @@ class _Scorer:
             elif child_tag == "br":
                 flush()
             elif child_tag in INLINE_TAGS:
-                c_total, c_links, c_commas = self.walk(child)
+                c_total, c_links, c_commas = self.walk(child, depth + 1)
                 total += c_total
                 links += c_total if child_tag == "a" else c_links
                 run_len += c_total
                 run_commas += c_commas
             else:
                 flush()
-                c_total, c_links, c_commas = self.walk(child)
+                c_total, c_links, c_commas = self.walk(child, depth + 1)
                 total += c_total
                 links += c_links
                 commas += c_commas
@@ -308,6 +319,8 @@ def _with_siblings(top: etree._Element, final: dict[etree._Element, float],
 
 # ---------------------------------------------------------------- pruning the copy
 _CONDITIONAL = ("div", "section", "ul", "ol", "table", "dl", "header")
+_PHOTO_TEXT = 200
+_PLAYERS = ("iframe", "video", "embed", "object", "audio")
 
 
 def _stats(element: etree._Element) -> tuple[int, int, int]:
@@ -334,19 +347,33 @@ def prune(container: etree._Element) -> etree._Element:
     """Remove what is not story text from a copy of the main content: scripts and the like,
     headline <h1>s, subtrees named like furniture, and blocks that are mostly links, images or
     lists with little prose (readability's "clean conditionally")."""
+    # Blocks that hold a player (iframe, video …): judged below, after the players are gone.
+    with_player = {
+        ancestor for player in container.iter(*_PLAYERS) for ancestor in _ancestors(player)
+    }
     doomed = [
         element for element in container.iter()
         if element is not container and isinstance(element.tag, str)
-        and (element.tag in SKIP_TAGS or element.tag == "h1" or is_unlikely(element))
+        and (element.tag in SKIP_TAGS or element.tag == "h1" or is_unlikely(element)
+             or CAPTION.search(_attrs(element)))
     ]
     for element in doomed:
         _remove(element)
     # Innermost first, so that a wrapper is judged on what is left inside it.
     blocks = [e for e in container.iter(*_CONDITIONAL) if e is not container]
     for element in reversed(blocks):
-        if element.getparent() is None or _should_drop(element):
+        if element.getparent() is None:
+            continue
+        if _should_drop(element) or (element in with_player and _is_player_box(element)):
             _remove(element)
     return container
+
+
+def _is_player_box(element: etree._Element) -> bool:
+    """A block that held an embedded player and has no paragraph of its own, only a label or
+    a caption ("Video Pilihan", the video's title): never story text."""
+    length, _links, _commas = _stats(element)
+    return not element.findall(".//p") and length < _PHOTO_TEXT
 
 
 def _should_drop(element: etree._Element) -> bool:
@@ -363,6 +390,9 @@ def _should_drop(element: etree._Element) -> bool:
     if length == 0:
         return images == 0 or images > 2
     if images > 1 and images > paragraphs:
+        return True
+    # A photo with a line under it (an in-body picture whose caption has no caption class).
+    if images and not paragraphs and length < _PHOTO_TEXT:
         return True
     if element.tag not in ("ul", "ol") and items > paragraphs and items > 3 and density > 0.3:
         return True
@@ -388,12 +418,39 @@ def is_prose(paragraphs: Iterable[str]) -> bool:
     )
 
 
-def extract_container(root: etree._Element) -> etree._Element | None:
-    """A pruned copy of the page's main content, wrapped in one <div>, or None."""
-    elements = main_content(root)
+def extract_container(
+    root: etree._Element, elements: list[etree._Element] | None = None
+) -> etree._Element | None:
+    """A pruned copy of the page's main content (`elements`, by default found by
+    `main_content`), wrapped in one <div>, or None."""
+    elements = main_content(root) if elements is None else elements
     if not elements:
         return None
     return prune(wrap(elements))
+
+
+def article_region(root: etree._Element, elements: list[etree._Element]) -> etree._Element:
+    """The element that holds the article: the nearest ancestor of the story text that also
+    holds the page's headline (the first <h1> that is not a logo). Bylines, credits, the lead
+    image and the tag list are looked for inside it, not in the cards around it."""
+    headline = next(
+        (h for h in root.iter("h1") if len(" ".join(h.itertext()).split()) >= 3), None
+    )
+    if not elements:
+        if headline is None:
+            return root
+        region = headline.getparent()
+        return region if region is not None else root
+    story = elements[0] if len(elements) == 1 else elements[0].getparent()
+    if story is None:
+        return root
+    if headline is None:
+        return story
+    above = set(_ancestors(headline))
+    node: etree._Element | None = story
+    while node is not None and node not in above:
+        node = node.getparent()
+    return node if node is not None else root
 
 
 def wrap(elements: Iterable[etree._Element]) -> etree._Element:

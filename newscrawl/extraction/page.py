@@ -27,8 +27,11 @@ from newscrawl.normalize.text import clean_text
 
 # Comments and processing instructions are never content, and nothing looks elements up by
 # id through libxml2: skipping them makes parsing a 200 KB page ~5 % cheaper.
+# huge_tree: libxml2 otherwise stops at 256 levels of nesting and silently drops the rest
+# of the page (unclosed inline tags nest that deep on some old templates).
 _HTML_PARSER = etree.HTMLParser(
-    recover=True, encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False
+    recover=True, encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False,
+    huge_tree=True,
 )
 
 
@@ -135,6 +138,8 @@ class Page:
         self.headers = headers or {}
         # Quality flags found before extraction (how the bytes had to be decoded).
         self.flags = flags
+        # The layout the site's detection recognised (set by SiteParser.extract_article).
+        self.detected_layout: Any = None
         self._results: dict[tuple[str, str], list[Any]] = {}
         self._first: dict[tuple[str, str], Any] = {}
 
@@ -182,6 +187,20 @@ class Page:
         objects = self.jsonld_objects
         article = resolve_references(find_article(objects), objects)
         return article or salvage_article(self.head.jsonld)
+
+    @cached_property
+    def main_content(self) -> list[etree._Element]:
+        """The elements holding the article text, as the generic extractor finds them."""
+        from newscrawl.extraction.generic import main_content
+
+        return main_content(self.root)
+
+    @cached_property
+    def region(self) -> etree._Element:
+        """The element that holds the article (headline, byline, story), found generically."""
+        from newscrawl.extraction.generic import article_region
+
+        return article_region(self.root, self.main_content)
 
     @cached_property
     def language(self) -> str:

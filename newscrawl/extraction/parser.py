@@ -115,6 +115,9 @@ class SiteParser:
         """The record of one article page (before validation, dedupe and storage)."""
         detected = self.detect_layout(page) if options.layouts else None
         layouts = self.layout_order(detected) if options.layouts else ()
+        # Field functions read what the page prints outside any declared markup (credits,
+        # captions, tag lists found generically) only when no layout was recognised.
+        page.detected_layout = detected
         ld = page.ld
         loader = ArticleLoader()
         flags: list[str] = []
@@ -250,21 +253,23 @@ class SiteParser:
         return self.unlaid_people(page)
 
     def unlaid_people(self, page: Page) -> tuple[list[str], list[str]]:
-        """(authors, editors) when no layout's selectors name anyone: the credits the page
-        prints with a role label ("Penulis:", "Editor :"), JSON-LD `author` in the role the
-        site gives it, the author meta, a byline element near the headline. A name the page
-        prints as its editor is never an author (some CMSs put the editor in JSON-LD)."""
-        printed = printed_credits(page.root)
+        """(authors, editors) when no layout's selectors name anyone: JSON-LD `author` in
+        the role the site gives it, the author meta; and on a page of no known layout also
+        the credits printed with a role label ("Penulis:", "Editor :") inside the article
+        and a byline element under the headline. A name the page prints as its editor is
+        never an author (some CMSs put the editor in JSON-LD)."""
+        unknown_layout = page.detected_layout is None
+        printed = printed_credits(page.region) if unknown_layout else {}
         editors = printed.get("editors", [])
         # An outlet named as the author is no writer: the author meta may still name one.
         ld_names = [n for name in self.jsonld_authors(page) for n in split_names(name)]
         if self.jsonld_author_role == "editors":
             return printed.get("authors", []), editors or ld_names
         for candidates in (
-            printed.get("authors", []),
             ld_names,
+            printed.get("authors", []),
             split_names(page.meta("author")),
-            printed_byline(page.root),
+            printed_byline(page.region) if unknown_layout else [],
         ):
             authors = [name for name in candidates if name not in editors]
             if authors:
@@ -417,12 +422,12 @@ class SiteParser:
         if "\n" not in article_body:
             # Some CMSs join the paragraphs with nothing between them ("…Pekanbaru.Perusahaan"):
             # a sentence end glued to a capital is a paragraph break.
-            article_body = _GLUED_PARAGRAPHS.sub("\n", article_body)
+            article_body = split_glued_paragraphs(article_body)
         paragraphs = "".join(f"<p>{_escape(p)}</p>" for p in article_body.split("\n"))
         return self.clean(paragraphs, rules or self.rules())
 
     def generic_body(self, page: Page) -> BodyParts | None:
-        container = generic.extract_container(page.root)
+        container = generic.extract_container(page.root, page.main_content)
         if container is None:
             return None
         parts = self.clean(
@@ -445,8 +450,11 @@ class SiteParser:
         return None
 
     def extract_tags(self, page: Page, layouts: Sequence[Layout]) -> list[str]:
+        """The tags a layout's selector reads; on a page of no known layout, the tag list
+        printed in the article; else JSON-LD or meta keywords (often with SEO extras)."""
         return (
             self.layout_texts(page, layouts, "tags")
+            or (printed_tags(page.region) if page.detected_layout is None else [])
             or keywords(page.ld.get("keywords"))
             or keywords(page.meta("keywords"))
         )
@@ -474,13 +482,21 @@ class SiteParser:
                     break
         url = url or page.meta("og:image") or image_url(page.ld.get("image"))
         caption = credit = None
+        text = ""
         for layout in layouts:
             if layout.caption:
                 element = page.select_first(layout.caption, layout.scope)
                 text = element_text(element) if element is not None else ""
                 if text:
-                    caption, credit = split_caption_credit(text)
                     break
+        if not text and page.detected_layout is None:
+            # No known layout: the article's first captioned picture, its URL with its
+            # caption (the page's share image, og:image, is often another crop).
+            printed_url, text = printed_picture(page.region)
+            if printed_url:
+                url = page.urljoin(printed_url)
+        if text:
+            caption, credit = split_caption_credit(text)
         if caption and not credit and self.caption_credit is not None:
             match = self.caption_credit.search(caption)
             if match:
@@ -548,7 +564,28 @@ def glued_words(text: str, page_text: str) -> int:
     return sum(1 for word in _GLUED_WORD.findall(text) if word not in printed)
 
 
-_GLUED_PARAGRAPHS = re.compile(r"(?<=[a-z0-9][.!?])(?=[A-Z])|(?<=[.!?][\"”])(?=[A-Z])")
+# A sentence end run into a capital with no space: "…Pekanbaru.Perusahaan",
+# "(10/2/2026).Selama", "kata dia.\"Dulu" (a quote opening the next paragraph) or
+# "video.\"Dulu" (a quote closing this one).
+_GLUED_PARAGRAPH = re.compile(r"[a-z0-9)\]\"”][.!?]([\"“”]?)[A-Z]")
+
+
+def split_glued_paragraphs(text: str) -> str:
+    """Paragraph breaks back where a CMS joined paragraphs with nothing between them. A
+    straight quote at the join goes with the paragraph in which it balances the quotes."""
+    out: list[str] = []
+    start = 0
+    for match in _GLUED_PARAGRAPH.finditer(text):
+        quote = match.group(1)
+        end_of_sentence = match.start() + 2
+        if quote == "”" or (quote == '"' and text.count('"', start, end_of_sentence) % 2):
+            cut = end_of_sentence + 1  # the quote closes this paragraph
+        else:
+            cut = end_of_sentence  # no quote, or one that opens the next paragraph
+        out.append(text[start:cut])
+        start = cut
+    out.append(text[start:])
+    return "\n".join(out)
 # "Headline - detikInet", "Headline : Okezone Techno", "Headline | Kompas.com".
 _SITE_SUFFIX = re.compile(r"\s+[-|–—:]\s+([^-|–—:]{2,40})$")
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
@@ -595,31 +632,60 @@ _CREDIT_LABEL = re.compile(
 _BYLINE_NAMES = re.compile(r"author|byline|penulis|reporter|writer", re.IGNORECASE)
 _BYLINE_SKIP = re.compile(r"box|bio|avatar|img|photo|foto|list|more|other", re.IGNORECASE)
 _CREDIT_LIMIT = 120
+_CAPTION_LIMIT = 300
+_DATE_TAIL = re.compile(
+    r"\s*[,|-]?\s*(?:(?:Senin|Selasa|Rabu|Kamis|Jum'?at|Sabtu|Minggu)\b.*"
+    r"|\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}.*|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4}.*)$"
+)
+# Containers of other stories: their bylines, dates, captions and tags are not this article's.
+_CARD = re.compile(
+    r"card|related|terkait|populer|popular|rekomendasi|recommend|terkini|latest|trending"
+    r"|widget|sidebar|list-?berita|news-?list|berita-?lain|more-?news|headline-?list",
+    re.IGNORECASE,
+)
+_TAG_LIST = re.compile(r"(?:^|[\s_-])(?:tags?|topics?|topik|tag-?list|keywords?)(?:$|[\s_-])",
+                       re.IGNORECASE)
+_TAG_LIMIT = 40
 _BYLINE_LIMIT = 60
 
 
-def printed_credits(root: etree._Element) -> dict[str, list[str]]:
-    """Names the page prints after a role label, by role: short texts that start with
-    "Penulis:", "Editor :" and the like."""
+def printed_credits(region: etree._Element) -> dict[str, list[str]]:
+    """Names the article prints after a role label, by role: short texts inside `region`
+    that start with "Penulis:", "Editor :" and the like (the label may be an element of its
+    own, the colon outside it), outside the cards of other stories."""
     found: dict[str, list[str]] = {}
-    for element in root.iter("div", "span", "p", "small", "li", "strong", "b", "h5", "h6"):
-        text = element.text
-        if not text or not _CREDIT_LABEL.match(text):
-            continue
+    for element in _outside_cards(region, ("div", "span", "p", "small", "li", "strong", "b",
+                                            "h5", "h6", "dd", "td")):
         line = clean_text(" ".join(element.itertext()))
-        if len(line) > _CREDIT_LIMIT:
+        if not line or len(line) > _CREDIT_LIMIT or not _CREDIT_LABEL.match(line):
             continue
+        # A credit line may run on into the date: "Editor: Nama Jumat, 29 Maret 2024 …".
+        line = _DATE_TAIL.sub("", line)
         for role, people in parse_credits(line).items():
             found.setdefault(role, [])
             found[role] += [p for p in people if p not in found[role]]
     return found
 
 
-def printed_byline(root: etree._Element) -> list[str]:
+def _outside_cards(region: etree._Element, tags: tuple[str, ...]) -> Iterator[etree._Element]:
+    """Elements of `region` with one of `tags`, skipping the subtrees of cards, lists and
+    widgets of other stories (their bylines and dates are not this article's)."""
+    walker = etree.iterwalk(region, events=("start",))
+    for _event, element in walker:
+        if element is not region and _CARD.search(
+            f"{element.get('class') or ''} {element.get('id') or ''}"
+        ):
+            walker.skip_subtree()
+            continue
+        if element.tag in tags:
+            yield element
+
+
+def printed_byline(region: etree._Element) -> list[str]:
     """The names in the first short element after the headline named like a byline."""
-    headline = root.find(".//h1")
+    headline = region.find(".//h1")
     seen_headline = headline is None
-    for element in root.iter("div", "span", "p", "a", "address", "small", "h1"):
+    for element in _outside_cards(region, ("div", "span", "p", "a", "address", "small", "h1")):
         if element is headline:
             seen_headline = True
         if not seen_headline or element.tag == "h1":
@@ -632,6 +698,54 @@ def printed_byline(root: etree._Element) -> list[str]:
             names = split_names(text)
             if names:
                 return names
+    return []
+
+
+def printed_picture(region: etree._Element) -> tuple[str | None, str]:
+    """(image URL, caption) of the article's first captioned picture: a <figcaption> or an
+    element named like a caption, inside the article and outside other stories' cards, and
+    the <img> beside it (in the same figure or block). ("", None) when there is none."""
+    for element in _outside_cards(region, ("figcaption", "div", "span", "p", "small")):
+        if element.tag != "figcaption" and not generic.CAPTION.search(
+            f"{element.get('class') or ''} {element.get('id') or ''}"
+        ):
+            continue
+        text = clean_text(" ".join(element.itertext()))
+        if not text or len(text) > _CAPTION_LIMIT:
+            continue
+        holder = element.getparent()
+        for _ in range(2):  # the figure, or the block around it
+            if holder is None:
+                break
+            image = next((img for img in holder.iter("img") if _image_source(img)), None)
+            if image is not None:
+                return _image_source(image), text
+            holder = holder.getparent()
+        return None, text
+    return None, ""
+
+
+def _image_source(img: etree._Element) -> str | None:
+    """An <img>'s address, lazy-loading attributes first (src may be a placeholder)."""
+    for name in ("data-src", "data-original", "data-lazy-src", "src"):
+        value = (img.get(name) or "").strip()
+        if value and not value.startswith("data:"):
+            return value
+    return None
+
+
+def printed_tags(region: etree._Element) -> list[str]:
+    """The tag links the article prints: the links of the first element named like a tag
+    list (tags, topik …), inside the article and outside other stories' cards."""
+    for element in _outside_cards(region, ("div", "ul", "section", "nav", "p", "span")):
+        named = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if not _TAG_LIST.search(named):
+            continue
+        tags = [clean_text(" ".join(a.itertext())).lstrip("#").strip()
+                for a in element.iter("a")]
+        tags = [t for t in tags if t and len(t) <= _TAG_LIMIT]
+        if tags:
+            return list(dict.fromkeys(tags))
     return []
 
 

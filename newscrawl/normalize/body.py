@@ -70,7 +70,7 @@ COMMON_BOILERPLATE = (
     r"Scroll (?:ke bawah )?untuk melanjutkan membaca",
     r"\[Gambas:[^\]]*\]",
     r"(?:Simak|Tonton|Saksikan)(?: juga)?(?: Video|:)?\s*[\"“:].*",
-    r"(?:Simak|Tonton|Saksikan) (?:juga )?Video\b.*",
+    r"(?:Simak|Tonton|Saksikan) (?:juga )?[Vv]ideo\b.*",
     r"(?:Baca|BACA) (?:[Jj]uga|JUGA)\s*:?.*",
     r"(?:Lihat|LIHAT) (?:[Jj]uga|JUGA)\s*:.*",
     r"Simak berita selengkapnya di halaman selanjutnya\.?",
@@ -301,23 +301,19 @@ def html_paragraphs(root: etree._Element) -> list[str]:
             paragraphs.append(text)
         current.clear()
 
-    def walk(element: etree._Element) -> None:
+    # One walk without recursion, so no depth of nesting can exhaust Python's stack.
+    for event, element in etree.iterwalk(root, events=("start", "end")):
         tag = element.tag if isinstance(element.tag, str) else ""
-        block = tag in _BLOCK_TAGS
-        if tag == "br":
-            flush()
-        elif block:
-            flush()
-        if element.text and tag:
-            current.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                current.append(child.tail)
-        if block:
-            flush()
-
-    walk(root)
+        if event == "start":
+            if tag == "br" or tag in _BLOCK_TAGS:
+                flush()
+            if element.text and tag:
+                current.append(element.text)
+        else:
+            if tag in _BLOCK_TAGS:
+                flush()
+            if element is not root and element.tail:
+                current.append(element.tail)
     flush()
     return paragraphs
 

@@ -25,7 +25,7 @@ _TRAILING_LABEL = re.compile(rf"\s*\b{_LABEL}\s*:\s*([^()]+)$", re.I)
 _PHOTO_DAY = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
 # "<caption> [Suara.com/Name]", "<caption>. [Shutterstock]".
 _TRAILING_BRACKET = re.compile(r"\s*\[([^\[\]]{2,80})\]\s*$")
-_ANTARA_CREDIT = re.compile(r"\s*(ANTARA FOTO/[^.()]+(?:\.[^.()]+)*?)\.?\s*$")
+_ANTARA_CREDIT = re.compile(r"\s*(ANTARA(?: FOTO)?/[^.()]+(?:\.[^.()]+)*?)\.?\s*$")
 
 
 def split_caption_credit(text: str | None) -> tuple[str | None, str | None]:

@@ -47,7 +47,10 @@ CURRENT = Layout(
     detect="div.article-content",
     title="h1",
     authors="a.author-trigger",
-    date="span.mt-10, span[class*='date']",
+    # The story's date is the first date span after the headline: the related, popular and
+    # latest cards around the story print theirs in the same `span.date`.
+    date="xpath:(//h1)[1]/following::span[contains(concat(' ', normalize-space(@class), ' '),"
+    " ' mt-10 ') or contains(@class, 'date')][1]",
     body="div.article-content",
     image="div.detail-thumb img",
     caption="div.detail-thumb .caption",
