@@ -116,6 +116,14 @@ def gold_pages() -> list[GoldPage]:
     return pages
 
 
+def mirror_ids(spider: str) -> set[str]:
+    """The record ids a crawl of `spider` on the shipped mirror stores (its expected files)."""
+    return {
+        page.expected["id"] for page in gold_pages()
+        if page.spider == spider and MIRROR in page.html.parents
+    }
+
+
 @dataclass
 class CrawlResult:
     returncode: int

@@ -21,6 +21,13 @@ NOTICE = (
 PONSEL = "5402117"  # www, <p> body, "Pewarta: X Editor: Y Copyright", JSON-LD with articleBody
 PADI = "5398840"  # www, <br> body, "Pewarta : X", in-body photo, no articleBody
 DRONE = "jogja-745512"  # regional host, glued "SavitriEditor:", zone-less meta date, no notice
+# A full-size page (156 KB) of the 2023 layout: "Top News" cards before the story, "Berita
+# Terkait" (cards with "Pewarta: …"), "Rekomendasi lain", video/photo rows and the "Terpopuler"
+# and regional sidebars after it, each with its own title and time.
+ISYARAT = "5404480"
+# A redesign the site file does not declare (div.detail-article__body, credit block of <p>s):
+# JSON-LD without articleBody, so the body comes from the generic path.
+UDARA = "5405213"
 
 
 def gold(name: str) -> dict:
@@ -167,12 +174,8 @@ def test_page_without_the_template_is_read_from_jsonld(tmp_path):
     # The credit footer at the end of articleBody ("…WibowoEditor: …COPYRIGHT …") still names
     # the editor.
     assert record["editors"] == ["Lintang Sari Hapsari"]
-    # No template caption to read: left empty, not guessed.
-    assert record["image"] == {
-        "url": "https://cdn.antaranews.com/cache/1200x800/2026/02/10/ponsel-lipat-tiga-01.jpg",
-        "caption": None,
-        "credit": None,
-    }
+    # The figure under the headline still prints its caption: read with its picture.
+    assert record["image"] == expected["image"]
 
 
 def test_page_without_template_or_jsonld_is_read_by_the_generic_path(tmp_path):
@@ -200,10 +203,14 @@ def test_crawl_requests_each_article_once_and_stays_in_the_tech_section(crawl):
         "antaratekno:5402117",
         "antaratekno:5398840",
         "antaratekno:jogja-745512",
+        "antaratekno:5404480",
+        "antaratekno:5405213",
     }
     crawled = re.findall(r"Crawled \(\d+\) <GET (\S+)>", result.log)
     # Linked from the listing, the RSS feed (with utm_* parameters) and the news sitemap.
     assert sum("/berita/5402117/" in url for url in crawled) == 1
+    assert sum("/berita/5404480/" in url for url in crawled) == 1
+    assert sum("/berita/5405213/" in url for url in crawled) == 1
     # Listing pagination: page 2 is linked from page 1, and page 2 links no page 3.
     assert "https://www.antaranews.com/tekno/terkini/2" in crawled
     assert not any("/tekno/terkini/3" in url for url in crawled)
@@ -214,6 +221,78 @@ def test_crawl_requests_each_article_once_and_stays_in_the_tech_section(crawl):
     assert not any(re.search(r"antaranews\.com/(?:foto|video|tag)/", url) for url in crawled)
     assert result.stat("newscrawl/links/non_article") >= 3
     assert result.stat("newscrawl/mirror/missing") == 0
+
+
+def test_noisy_page_fields_come_from_the_story_not_the_widgets():
+    record = extract(ISYARAT)
+    assert record["parser"] == "antaratekno@2023"
+    assert record["title"] == (
+        "Mahasiswa Surabaya ciptakan aplikasi penerjemah bahasa isyarat berbasis AI"
+    )
+    # The credit footer, not the "Pewarta: …" lines of the cards around the story.
+    assert record["authors"] == ["Fadhil Ramadhani Putra"]
+    assert record["editors"] == ["Indah Kusumawardani"]
+    assert (record["published_at"], record["date_source"]) == ("2026-02-11T16:27:00+07:00", "jsonld")
+    assert record["quality_flags"] == []
+    # The lead photo, not the in-body figure or a card thumbnail.
+    assert record["image"] == {
+        "url": "https://cdn.antaranews.com/cache/800x533/2026/02/11/aplikasi-bahasa-isyarat-01.jpg",
+        "caption": "Mahasiswa menunjukkan aplikasi penerjemah bahasa isyarat di kampusnya di "
+        "Surabaya, Jawa Timur, Rabu (11/2/2026).",
+        "credit": "ANTARA FOTO/Didik Suhartono/nym",
+    }
+    assert record["tags"] == ["bahasa isyarat", "kecerdasan buatan", "aplikasi", "disabilitas"]
+    assert record["category"] == "Aplikasi"
+    assert record["dateline"] == "Surabaya"
+    assert record["rights"] == {"reserved": True, "notice": NOTICE}
+    body = record["body"]
+    assert body.startswith("Tiga mahasiswa sebuah perguruan tinggi negeri di Surabaya")
+    assert body.endswith("sedikitnya lima provinsi pada akhir tahun.")
+    assert len(body.split("\n\n")) == 10
+    for leftover in (
+        "Baca juga",
+        "(ANTARA)",
+        "Pewarta",
+        "Editor",
+        "COPYRIGHT",
+        "Dilarang keras",
+        "adsbygoogle",
+        "ANTARA FOTO",
+        "Anggota komunitas tuli mencoba",
+        # Titles of the inserts and of the widgets around the story.
+        "Komunitas tuli dorong",
+        "kacamata pintar",
+        "pedoman etika",
+        "Top News",
+        "Terpopuler",
+    ):
+        assert leftover not in body, leftover
+
+
+def test_redesign_is_stored_through_the_generic_path_with_the_same_clean_up():
+    record = extract(UDARA)
+    expected = gold(UDARA)
+    assert record["parser"] == "antaratekno@generic"
+    assert "generic_body" in record["quality_flags"]
+    assert missing_reason(record) is None
+    # The site's rules still run: wire dateline, credit block and notice are out of the body.
+    for name in (
+        "body", "dateline", "rights", "editors", "editor_codes", "title", "published_at",
+        "category", "url",
+    ):
+        assert record[name] == expected[name], name
+    for leftover in ("Baca juga", "Advertisement", "Pewarta", "Editor", "COPYRIGHT", "Dilarang"):
+        assert leftover not in record["body"], leftover
+    # No template caption selector: the picture the article prints, with its caption.
+    assert record["image"] == expected["image"]
+
+
+def test_redesign_authors_are_the_story_writer_only():
+    assert extract(UDARA)["authors"] == ["Andi Nurul Fajriani"]
+
+
+def test_redesign_tags_are_the_printed_tags():
+    assert extract(UDARA)["tags"] == ["kualitas udara", "sensor", "makassar"]
 
 
 def test_since_until_backfill_filters_by_publish_time(crawl):

@@ -21,7 +21,13 @@ URLS = {
     "1886755": f"{BASE}/20250617/84/1886755/startup-agritech-asal-bandung-raih-pendanaan-seri-a-us12-juta",
     "1885900": f"{BASE}/20250613/266/1885900/emiten-pusat-data-tambah-kapasitas-untuk-layanan-ai",
     "1887102": f"{BASE}/20250618/280/1887102/harga-tablet-pendidikan-turun-jelang-tahun-ajaran-baru",
+    "1887310": f"{BASE}/20250619/101/1887310/pelanggan-internet-satelit-orbit-rendah-tembus-300000-sambungan",
+    "1887544": f"{BASE}/20250620/280/1887544/produsen-lokal-siapkan-laptop-rakitan-dalam-negeri-untuk-sekolah",
 }
+# A full-size page in the 2023 template (ticker, widgets, ads, inserts around the story) and a
+# page of a template the site file does not declare (read-* classes, no articleBody).
+NOISY = "1887310"
+REDESIGN = "1887544"
 # The markers of the current template; replacing them makes the page an "unknown layout".
 LAYOUT_MARKERS = {
     'class="detailsContent force-17 mt40"': 'class="article-content"',
@@ -42,6 +48,10 @@ def record(article_id: str, html: Path | None = None) -> dict:
 def variant(tmp_path: Path, article_id: str, replacements: dict[str, str]) -> dict:
     """The record of a copy of a mirror page with some strings replaced (each must occur)."""
     return record(article_id, edited_copy(ARTICLES / f"{article_id}.html", replacements, tmp_path))
+
+
+def expected_record(article_id: str) -> dict:
+    return json.loads((ARTICLES / f"{article_id}.expected.json").read_text(encoding="utf-8"))
 
 
 def test_outlet_first_dateline_is_a_field_and_leaves_the_body():
@@ -127,6 +137,7 @@ def test_a_printed_date_far_from_the_jsonld_one_is_flagged(tmp_path):
         ("1886755", "Kabupaten Bandung Barat.", "Bisnis/Wisnu Wardhana"),
         ("1885900", "di sebuah pusat data.", "Reuters"),  # "… pusat data. /Reuters"
         ("1887102", "toko elektronik di Jakarta.", None),
+        ("1887310", "Papua Selatan.", "Bisnis-Dedi Gunawan"),
     ],
 )
 def test_unlabelled_photo_credit_is_split_from_the_caption(article_id, caption_end, credit):
@@ -155,8 +166,8 @@ def test_unknown_layout_with_article_body_in_jsonld_gives_the_same_story(tmp_pat
     assert rec["category"] == "Gadget"
     # The tag list kept its classes: the layout's tag selector still reads it.
     assert rec["tags"] == expected["tags"]
-    # The caption's class was renamed: no caption is guessed from other text.
-    assert rec["image"] == {"url": expected["image"]["url"], "caption": None, "credit": None}
+    # The caption's class was renamed, but it is still a caption under the cover picture.
+    assert rec["image"] == expected["image"]
 
 
 def test_unknown_layout_without_article_body_is_read_by_the_generic_path(tmp_path):
@@ -175,7 +186,7 @@ def test_all_channel_index_pages_past_a_page_without_tech_stories(crawl):
     result = crawl("bisnisteknologi", env={"NEWSCRAWL_LOG_LEVEL": "DEBUG"})
     assert result.returncode == 0, result.log[-3000:]
     # Page 2 of the index lists only market/finansial/ekonomi stories: page 3 is still read,
-    # and two of the four articles are listed only there.
+    # and two of the six articles are listed only there.
     assert "<GET https://www.bisnis.com/index?categoryId=0&type=indeks&page=3>" in result.log
     records = result.records("bisnisteknologi")
     assert {r["id"].split(":")[1] for r in records} == set(URLS)
@@ -216,3 +227,91 @@ def test_backfill_walks_the_all_channel_date_index(crawl):
     partition = result.data_dir / "articles" / "bisnisteknologi" / "2025-06.jsonl"
     stored = [json.loads(line) for line in partition.read_text(encoding="utf-8").splitlines()]
     assert all(r["published_at"].startswith("2025-06-18T") for r in stored)
+
+
+def test_noisy_page_fields_come_from_the_story_not_the_widgets():
+    # 180 KB: a "Terkini" ticker and "Pilihan Editor" cards above the story, "Berita
+    # Lainnya", "Rekomendasi", "Terpopuler", Premium and video cards below it, each with a
+    # headline, a relative time and often a byline; the logo sits in an <h1>.
+    rec = record(NOISY)
+    assert rec["parser"] == "bisnisteknologi@2023"
+    assert rec["title"] == "Pelanggan Internet Satelit Orbit Rendah Tembus 300.000 Sambungan"
+    assert (rec["date_source"], rec["published_at"]) == ("jsonld", "2025-06-19T10:52:00+07:00")
+    # The printed "Kamis, 19 Juni 2025 | 10:52" agrees; the cards' times are not read.
+    assert rec["quality_flags"] == []
+    assert (rec["authors"], rec["editors"]) == (["Rahmad Fauzan Hakim"], ["Lukas Hendrawan"])
+    assert rec["image"] == {
+        "url": "https://images.bisnis.com/posts/2025/06/19/1887310/antena-internet-satelit-sekolah.jpg",
+        "caption": "Teknisi memasang antena penerima internet satelit di atap sebuah sekolah dasar "
+        "di Kabupaten Mappi, Papua Selatan.",
+        "credit": "Bisnis-Dedi Gunawan",
+    }
+    assert rec["category"] == "Telekomunikasi"
+    assert rec["tags"] == ["Internet Satelit", "Satelit LEO", "Komdigi", "Telekomunikasi"]
+    assert rec["dateline"] == "Jakarta"
+    assert rec["body"].startswith("Jumlah pelanggan layanan internet satelit orbit rendah")
+    assert rec["body"].endswith("di kota besar yang padat penduduk.")
+
+
+def test_noisy_page_body_keeps_no_insert_ad_video_prompt_or_promo():
+    body = record(NOISY)["body"]
+    for leftover in (
+        "Baca Juga",
+        "Operator Seluler Percepat Migrasi",  # the titles linked from the three insert forms
+        "Peta Jalan Kecerdasan Artifisial",
+        "Kabel Laut Baru",
+        "ADVERTISEMENT",
+        "googletag",
+        "Simak Video",
+        "Stasiun Bumi",  # the embedded video's title
+        "Dapatkan akses eksklusif",
+        "Google News",
+        "Kepulauan Aru",  # the in-body photo's caption
+        "Himawan",
+        "Penulis",
+        "Editor",
+        "Topik",
+        "Komentar",
+        "Terpopuler",
+    ):
+        assert leftover not in body, leftover
+    assert body == expected_record(NOISY)["body"]
+    # Text on both sides of each dropped block is whole.
+    assert "kantor desa.\n\n“Permintaan paling tinggi" in body
+
+
+def test_redesign_is_stored_through_the_generic_path_with_the_same_clean_body():
+    expected = expected_record(REDESIGN)
+    rec = record(REDESIGN)
+    assert rec["parser"] == "bisnisteknologi@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("body", "dateline", "editor_codes", "title", "authors", "published_at"):
+        assert rec[name] == expected[name], name
+    assert rec["dateline"] == "Semarang"  # "Bisnis.com, SEMARANG —"
+    assert rec["category"] == "Gadget"  # the BreadcrumbList's last crumb
+    for leftover in (
+        "Baca Juga",
+        "Tablet Murah untuk Pelajar",
+        "ADVERTISEMENT",
+        "Simak Video",
+        "Google News",
+        "ruang kendali mutu",  # in-body caption
+        "Penulis",
+        "Topik",
+        "Terpopuler",
+        "Bisnis.com",
+    ):
+        assert leftover not in rec["body"], leftover
+
+
+def test_redesign_editor_is_read_from_the_credit_row():
+    assert record(REDESIGN)["editors"] == ["Rini Maharani Saptari"]
+
+
+def test_redesign_tags_are_the_printed_topics():
+    assert record(REDESIGN)["tags"] == ["Laptop", "TKDN", "Digitalisasi Sekolah"]
+
+
+def test_redesign_cover_caption_and_credit_are_read():
+    assert record(REDESIGN)["image"] == expected_record(REDESIGN)["image"]

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import MIRROR
+from scrapy.http import HtmlResponse
 
 from newscrawl.commands.extract import extract_file
+from newscrawl.extraction import Page
 from newscrawl.normalize.images import split_caption_credit
 from newscrawl.pipelines.validate import missing_reason
 from newscrawl.spiders.cnnindonesiatekno import CnnIndonesiaTeknoSpider
@@ -30,7 +32,27 @@ SENSOR = (
 DRONE = BASE + (
     "20231114154501-185-1024876/startup-agritech-lokal-kembangkan-drone-penyemprot-untuk-petani-kecil"
 )
-PAGES = {SURVEY: "1079512.html", SENSOR: "1083307.html", DRONE: "1024876.html"}
+# A full-size page (162 KB) of the 2024 layout: a "Topik Pilihan" row and a "Terkini" strip
+# (titles in "text-cnn_black", the title's class) before the story; "Artikel Terkait",
+# "Rekomendasi Untukmu" (with bylines), "Lainnya di Detiknetwork", "Terpopuler" and "Video
+# Pilihan" after it; inside the body an ad with its labels, a "Baca Juga" table, a photo with
+# its para_caption, an ad slot, "Lihat Juga :" with a video, "Saksikan Video di Bawah Ini:".
+WARNING = BASE + (
+    "20240416154210-185-1087715/uji-coba-peringatan-dini-bencana-lewat-pesan-siaran-seluler-dimulai"
+)
+# The same CMS body in a template the site file does not declare ("article-page__…" classes,
+# <time>, byline in a <p>, "crumbs" breadcrumb): JSON-LD without articleBody, so the generic
+# path reads the body.
+SATELLITE = BASE + (
+    "20240424083012-199-1091234/peneliti-kembangkan-satelit-nano-untuk-pantau-titik-api-kebakaran-hutan"
+)
+PAGES = {
+    SURVEY: "1079512.html",
+    SENSOR: "1083307.html",
+    DRONE: "1024876.html",
+    WARNING: "1087715.html",
+    SATELLITE: "1091234.html",
+}
 JSONLD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.S)
 
 
@@ -71,7 +93,7 @@ def test_byline_keeps_writer_names_and_drops_the_outlet():
 def test_body_has_only_the_story(url):
     rec = record(url)
     body = rec["body"]
-    assert rec["dateline"] in {"Jakarta", "Yogyakarta"}
+    assert rec["dateline"] in {"Jakarta", "Yogyakarta", "Bandung"}
     assert not body.startswith(rec["dateline"])
     for leftover in (
         "CNN Indonesia",
@@ -90,6 +112,11 @@ def test_body_has_only_the_story(url):
         "(adp/dmi)",
         "(can/arh)",
         "(npl/bms)",
+        "(glp/dmi)",
+        "(ydp/arh)",
+        "Lihat Juga",
+        "Saksikan",
+        "Contoh tampilan pesan",
     ):
         assert leftover not in body, leftover
     assert body.endswith(".")
@@ -273,7 +300,8 @@ def test_crawl_requests_each_article_once_without_tracking_parameters(crawl):
     result = crawl("cnnindonesiatekno", "-s", "LOG_LEVEL=DEBUG")
     assert result.returncode == 0, result.log[-3000:]
     requested = _requested(result.log)
-    # SURVEY is linked from the listing (with utm_*), the RSS feed and the news sitemap.
+    # SURVEY is linked from the listing (with utm_*), the RSS feed and the news sitemap; so are
+    # WARNING (listing and sitemap) and SATELLITE (listing and feed).
     for url in PAGES:
         assert requested.count(url) == 1, url
     assert not [u for u in requested if "utm_" in u]
@@ -303,3 +331,117 @@ def test_backfill_walks_the_all_channel_day_index(crawl):
     assert not [u for u in requested if re.search(r"\.com/(?:nasional|ekonomi|olahraga|tv)/", u)]
     assert [r["url"] for r in result.records("cnnindonesiatekno")] == [SURVEY]
     assert result.stat("newscrawl/mirror/missing") == 0
+
+
+def expected(url: str) -> dict:
+    path = SITE / "articles" / PAGES[url].replace(".html", ".expected.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_noisy_page_is_full_size():
+    html = (SITE / "articles" / PAGES[WARNING]).read_text(encoding="utf-8")
+    assert 140_000 <= len(html.encode("utf-8")) <= 330_000
+    assert html.count("<article") >= 20
+    assert html.count('type="application/ld+json"') == 3
+
+
+def test_noisy_page_fields_come_from_the_story_not_the_widgets():
+    rec = record(WARNING)
+    gold = expected(WARNING)
+    assert rec["parser"] == "cnnindonesiatekno@2024"
+    # Not a "Terkini" <h2> before it, though those carry the title's "text-cnn_black" class.
+    assert rec["title"] == "Uji Coba Peringatan Dini Bencana Lewat Pesan Siaran Seluler Dimulai"
+    # "Rekomendasi Untukmu" prints "Name | CNN Indonesia" bylines of other writers.
+    assert (rec["authors"], rec["editors"]) == (["Galih Prasetyo"], [])
+    assert (rec["editor_codes"], rec["dateline"]) == (["glp", "dmi"], "Jakarta")
+    # JSON-LD; article:published_time says 09:30Z, the cards print other times.
+    assert (rec["published_at"], rec["date_source"]) == ("2024-04-16T16:30:00+07:00", "jsonld")
+    assert rec["quality_flags"] == []
+    # The lead photo, not the photo in the body or a card thumbnail.
+    assert rec["image"] == {
+        "url": "https://akcdn.detik.net.id/visual/2024/04/16/"
+        "ponsel-menerima-pesan-peringatan-dini_169.jpeg?w=720&q=90",
+        "caption": "Ponsel menerima pesan uji coba peringatan dini bencana.",
+        "credit": "CNN Indonesia/Adi Maulana",
+    }
+    # The tag box, not the longer keywords list nor the "Topik Pilihan" row.
+    assert rec["tags"] == ["cell broadcast", "peringatan dini", "bencana"]
+    assert rec["category"] == "Teknologi Informasi"
+    body = rec["body"]
+    assert body.startswith("Pemerintah bersama operator seluler mulai menguji sistem")
+    assert body.endswith("daftar nomor yang harus diperbarui secara berkala.")
+    assert len(body.split("\n\n")) == 11
+    for leftover in (
+        "ADVERTISEMENT",
+        "SCROLL TO",
+        "Baca Juga",
+        "Cara Mengaktifkan Peringatan Darurat",
+        "Lihat Juga",
+        "Saksikan Video",
+        "Gambas",
+        "Contoh tampilan pesan",
+        "Adi Maulana",
+        "Bagikan",
+        "tercopy",
+        "preferred source",
+        "(glp/dmi)",
+        "Terpopuler",
+        "Detiknetwork",
+    ):
+        assert leftover not in body, leftover
+    assert rec == {**gold, "crawled_at": rec["crawled_at"]}
+
+
+def test_redesign_is_stored_through_the_generic_path_with_the_same_clean_up():
+    html = (SITE / "articles" / PAGES[SATELLITE]).read_text(encoding="utf-8")
+    assert CnnIndonesiaTeknoSpider().detect_layout(Page(html, SATELLITE)) is None
+    rec = record(SATELLITE)
+    gold = expected(SATELLITE)
+    assert rec["parser"] == "cnnindonesiatekno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    # "Bandung, CNN Indonesia --" and "(ydp/arh)" are still split off by the site's rules.
+    assert (rec["dateline"], rec["editor_codes"]) == ("Bandung", ["ydp", "arh"])
+    for name in ("body", "title", "authors", "published_at", "modified_at"):
+        assert rec[name] == gold[name], name
+    # The subchannel, last in JSON-LD's BreadcrumbList.
+    assert rec["category"] == "Sains"
+    # The printed tag list, not the longer meta keywords.
+    assert rec["tags"] == ["satelit nano", "kebakaran hutan", "antariksa"]
+    # The caption printed under the cover photo, split as on the declared layout.
+    assert (rec["image"]["caption"], rec["image"]["credit"]) == (
+        "Model satelit nano di laboratorium kampus di Bandung.",
+        "CNN Indonesia/Rizki Ramadhan",
+    )
+    body = rec["body"]
+    assert body.startswith("Tim peneliti dari sebuah perguruan tinggi di Bandung")
+    assert body.endswith("kondisi peluncuran dan lingkungan antariksa.")
+    for leftover in (
+        "ADVERTISEMENT",
+        "SCROLL TO",
+        "Baca Juga",
+        "Musim Kemarau Datang",
+        "Gambas",
+        "Uji kamera inframerah",
+        "Rizki Ramadhan",
+        "Bagikan",
+        "tercopy",
+        "(ydp/arh)",
+        "Artikel Terkait",
+        "Terpopuler",
+    ):
+        assert leftover not in body, leftover
+
+
+def test_redesign_lead_image_is_the_cover_photo():
+    assert record(SATELLITE)["image"]["url"] == expected(SATELLITE)["image"]["url"]
+
+
+def test_listing_links_the_full_size_pages():
+    spider = CnnIndonesiaTeknoSpider()
+    page1 = HtmlResponse(
+        url="https://www.cnnindonesia.com/teknologi/indeks/8?page=1",
+        body=(SITE / "listing" / "indeks-8-page-1.html").read_bytes(),
+        request=spider._listing_request(spider.listings[0], 1),
+    )
+    urls = [r.url for r in spider.parse_listing(page1)]
+    assert [u for u in urls if u in PAGES] == [SATELLITE, WARNING, SENSOR, SURVEY]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -20,9 +21,16 @@ URLS = {
     "startup-agritech-bandung-pendanaan": f"{TECH}/trend/startup-agritech-bandung-raih-pendanaan-seri-a-c1c2-01-r8t2w-p4n6ka",
     "operator-seluler-perluas-5g": f"{TECH}/trend/operator-seluler-perluas-jaringan-5g-ke-12-kota-c1c2-01-d5f7g-2m9k4t",
     "cara-memperpanjang-umur-baterai-laptop": f"{TECH}/gadget/rizky-pratama/cara-memperpanjang-umur-baterai-laptop-c1c2",
+    "registrasi-kartu-sim-pengenalan-wajah": f"{TECH}/trend/registrasi-kartu-sim-pakai-pengenalan-wajah-mulai-diuji-coba-c1c2-01-q7v3m-h5t9xe",
+    "ponsel-lipat-murah-masuk-indonesia": f"{TECH}/gadget/ponsel-lipat-murah-mulai-masuk-pasar-indonesia-c1c2-01-f2x9p-k6m3wa",
 }
 LISTICLE = "fitur-ai-ponsel-kelas-menengah"
 LEGACY = "cara-memperpanjang-umur-baterai-laptop"
+# A full-size page of the 2025 template (Next.js: trending and latest cards as <article>s,
+# __NEXT_DATA__, ads, inserts) and a page of a template the site file does not declare
+# (Tailwind classes, data-testid hooks; JSON-LD still carries the run-together articleBody).
+NOISY = "registrasi-kartu-sim-pengenalan-wajah"
+REDESIGN = "ponsel-lipat-murah-masuk-indonesia"
 # The markers of the current template; replacing them makes the page an "unknown layout".
 LAYOUT_MARKERS = {
     'id="article-description"': 'id="story"',
@@ -38,6 +46,10 @@ def variant(tmp_path: Path, name: str, replacements: dict[str, str], regex: bool
     """The record of a copy of a mirror page with some strings replaced (each must occur)."""
     page = ARTICLES / f"{name}.html"
     return record(name, edited_copy(page, replacements, tmp_path, regex=regex))
+
+
+def expected_record(name: str) -> dict:
+    return json.loads((ARTICLES / f"{name}.expected.json").read_text(encoding="utf-8"))
 
 
 # Every machine-readable publish time of a page (JSON-LD and meta).
@@ -264,3 +276,76 @@ def test_crawl_skips_videos_tags_other_channels_and_regional_sites(crawl):
     # Page 2 ends the listing: it links no page 3.
     assert "<GET https://www.idntimes.com/tech?page=2>" in result.log
     assert "tech?page=3" not in result.log
+
+
+def test_noisy_page_fields_come_from_the_story_not_the_cards():
+    # 187 KB: five "Trending" <article> cards above the story and "Latest in Tech",
+    # "Artikel Lainnya", "Rekomendasi" and regional cards below it, each with a headline,
+    # a <time> and a writer; the logo sits in an <h1>; __NEXT_DATA__ repeats the story.
+    rec = record(NOISY)
+    assert rec["parser"] == "idntimestech@2025"
+    assert rec["id"] == "idntimestech:q7v3m-h5t9xe"
+    assert rec["title"] == "Registrasi Kartu SIM Pakai Pengenalan Wajah Mulai Diuji Coba"
+    assert (rec["date_source"], rec["published_at"]) == ("jsonld", "2026-02-10T14:37:00+07:00")
+    # The header's "10 Feb 2026, 14:37 WIB" agrees; the cards' times are not read.
+    assert rec["quality_flags"] == []
+    assert (rec["authors"], rec["editors"]) == (["Yogi Prasetyo Utomo"], ["Rahma Dwi Safitri"])
+    assert rec["image"] == {
+        "url": "https://image.idntimes.com/post/20260210/ilustrasi-registrasi-sim-wajah-7c2e9a4f1d.jpg",
+        "caption": "Ilustrasi pelanggan melakukan verifikasi wajah saat membeli kartu perdana",
+        "credit": "IDN Times/Yogi Prasetyo Utomo",
+    }
+    assert rec["category"] == "Trend"
+    assert rec["tags"] == ["registrasi kartu SIM", "biometrik", "operator seluler", "Komdigi"]
+    assert rec["dateline"] == "Jakarta"
+    assert rec["body"].startswith("Kementerian Komunikasi dan Digital (Komdigi) mulai menguji")
+    assert rec["body"].endswith("mulai semester kedua tahun ini.")
+
+
+def test_noisy_page_body_keeps_no_recommendation_ad_video_prompt_or_caption():
+    body = record(NOISY)["body"]
+    for leftover in (
+        "Baca Juga",
+        "Cara Cek NIK",  # recommendation block titles
+        "eSIM",
+        "Pinjol Ilegal",  # "Baca Juga:" as a plain paragraph
+        "Advertisement",
+        "Tonton juga",
+        "Cara Kerja Verifikasi Wajah di Aplikasi",  # the embedded video's title
+        "Ilustrasi gerai operator",  # in-body caption
+        "Editorial Team",
+        "Penulis",
+        "Komentar",
+        "Latest in Tech",
+        "IDN Times",
+    ):
+        assert leftover not in body, leftover
+    assert body == expected_record(NOISY)["body"]
+    assert "dengan data kependudukan.\n\nPejabat Komdigi" in body
+
+
+def test_redesign_is_stored_through_the_jsonld_body_with_dateline_and_credits():
+    expected = expected_record(REDESIGN)
+    rec = record(REDESIGN)
+    assert rec["parser"] == "idntimestech@jsonld-body"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("dateline", "editor_codes", "title", "authors", "editors", "published_at",
+                 "category", "tags", "word_count"):
+        assert rec[name] == expected[name], name
+    assert rec["dateline"] == "Surabaya"  # "Surabaya, IDN Times - "
+    paragraphs = rec["body"].split("\n\n")
+    assert len(paragraphs) == 9
+    assert paragraphs[0].startswith("Ponsel lipat tidak lagi identik")
+    for leftover in ("Baca Juga", "7 HP 5G Termurah", "Advertisement", "IDN Times", "Engsel ponsel"):
+        assert leftover not in rec["body"], leftover
+
+
+def test_redesign_body_keeps_each_quote_with_its_paragraph():
+    body = record(REDESIGN)["body"]
+    assert body == expected_record(REDESIGN)["body"]
+    assert "merekam video.\n\n\"Dulu orang ragu" in body
+
+
+def test_redesign_cover_caption_and_credit_are_read():
+    assert record(REDESIGN)["image"] == expected_record(REDESIGN)["image"]

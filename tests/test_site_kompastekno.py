@@ -4,6 +4,7 @@ layout markers are gone."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -29,7 +30,22 @@ HAMA_URL = (
     "https://tekno.kompas.com/read/2025/06/17/14053361/"
     "startup-bandung-kembangkan-aplikasi-pendeteksi-hama-padi-berbasis-ai"
 )
+# Full-size pages (~150-200 KB) with the site's real furniture around the story.
+JARINGAN = ARTICLES / "2025-06-20-14300881.html"  # read__ layout; ticker, widgets, ads, inserts
+PUSAT_DATA = ARTICLES / "2025-06-21-09152011.html"  # a redesign no layout declares
+JARINGAN_URL = (
+    "https://tekno.kompas.com/read/2025/06/20/14300881/"
+    "jaringan-3g-dimatikan-bertahap-di-jawa-dan-bali-begini-cara-cek-ponsel-masih-bisa-4g"
+)
+PUSAT_DATA_URL = (
+    "https://tekno.kompas.com/read/2025/06/21/09152011/"
+    "pusat-data-berbasis-energi-surya-mulai-beroperasi-di-batam-incar-layanan-ai"
+)
 DEBUG = {"NEWSCRAWL_LOG_LEVEL": "DEBUG"}
+
+
+def expected(page: Path) -> dict:
+    return json.loads(page.with_name(page.stem + ".expected.json").read_text(encoding="utf-8"))
 
 
 def extract(path: Path, url: str) -> dict:
@@ -180,6 +196,77 @@ def test_page_without_the_read_template_is_read_by_the_fallback_paths(tmp_path):
     assert record["published_at"] == "2025-06-19T05:10:11+07:00"
 
 
+# ---------------------------------------------------------------- full-size pages
+def test_noisy_page_fields_come_from_the_story_not_from_the_widgets_around_it():
+    html = JARINGAN.read_text(encoding="utf-8")
+    assert 140_000 < len(html.encode("utf-8")) < 330_000
+    # Other stories' titles, times and bylines sit before and after this one.
+    for other in ("ticker__item", "Kenapa Sinyal 4G Hilang di Dalam Gedung", "Andreas Setiawan Putra",
+                  "Now Trending", "Terkini Lainnya", "Pilihan Untukmu", "Video Pilihan"):
+        assert other in html, other
+    record = extract(JARINGAN, JARINGAN_URL)
+    assert record["parser"] == "kompastekno@2025"
+    assert record["quality_flags"] == []
+    assert record["title"] == (
+        "Jaringan 3G Dimatikan Bertahap di Jawa dan Bali, Begini Cara Cek Ponsel Masih Bisa 4G"
+    )
+    assert (record["authors"], record["editors"]) == (["Wahyu Adi Nugraha"], ["Dinda Maharani Putri"])
+    assert (record["published_at"], record["date_source"]) == ("2025-06-20T14:30:08+07:00", "jsonld")
+    assert record["modified_at"] == "2025-06-20T16:12:45+07:00"
+    assert (record["category"], record["dateline"]) == ("Internet", "Jakarta")
+    assert record["tags"] == ["jaringan 3G", "4G", "VoLTE", "operator seluler", "Komdigi"]
+    image = record["image"]
+    assert "/1200x800/data/photo/2025/06/20/" in image["url"]
+    assert image["caption"].startswith("Petugas operator seluler memeriksa perangkat pemancar")
+    assert image["credit"] == "KOMPAS.com/WAHYU ADI NUGRAHA"
+
+
+def test_noisy_page_body_is_both_pages_of_the_story_without_ads_inserts_or_widgets():
+    record = extract(JARINGAN, JARINGAN_URL)
+    body = record["body"]
+    assert body.startswith("Operator seluler mulai mematikan jaringan 3G secara bertahap")
+    assert "\n\nCara cek dukungan 4G dan VoLTE\n\n" in body  # page 2 opens with a subheading
+    assert body.endswith("selama ponsel tersambung ke jaringan Wi-Fi.")
+    assert record["body"] == expected(JARINGAN)["body"]
+    for leftover in ("KOMPAS.com -", "Baca juga", "Operator Seluler Siapkan Program Tukar Tambah",
+                     "Ilustrasi ponsel fitur", "SHUTTERSTOCK", "Lihat Foto", "Rekomendasi untuk Anda",
+                     "Senja Jaringan 3G", "Kompas.id", "WhatsApp Channel", "breaking news",
+                     "googletag", "Tampilkan Semua", "Terpopuler", "Pilihan Untukmu"):
+        assert leftover not in body, leftover
+
+
+def test_redesign_page_is_stored_through_the_generic_path_with_the_site_rules_applied():
+    html = PUSAT_DATA.read_text(encoding="utf-8")
+    assert 140_000 < len(html.encode("utf-8")) < 330_000
+    assert "read__" not in html and "credit-title" not in html  # no declared layout matches
+    record = extract(PUSAT_DATA, PUSAT_DATA_URL)
+    want = expected(PUSAT_DATA)
+    assert record["parser"] == "kompastekno@generic"
+    assert "generic_body" in record["quality_flags"]
+    assert missing_reason(record) is None
+    # The CMS meta and JSON-LD outlive the redesign: people, times and section still right.
+    for name in ("title", "description", "authors", "editors", "published_at", "modified_at",
+                 "date_source", "category", "dateline", "editor_codes"):
+        assert record[name] == want[name], name
+    # The printed tag list, not the SEO keywords meta; the printed lead image and its caption.
+    assert record["tags"] == ["pusat data", "data center", "energi surya", "Batam",
+                              "kecerdasan buatan"]
+    assert record["image"] == want["image"]
+    assert record["image"]["credit"] == "KOMPAS.com/FIKRI RAMADHAN SIREGAR"
+    body = record["body"]
+    assert body.startswith("Sebuah pusat data yang sebagian besar kebutuhan listriknya")
+    assert body.endswith("naik menjadi separuh dari kebutuhan fasilitas.")
+    for leftover in ("KOMPAS.com", "Baca juga", "Investasi Pusat Data di Indonesia Diprediksi",
+                     "ADVERTISEMENT", "SCROLL TO CONTINUE", "Teknisi memeriksa rak server",
+                     "Rekomendasi untuk Anda", "Pusat Data yang Haus Listrik", "WhatsApp",
+                     "Berita Utama", "Artikel Terkait", "Penulis", "Diperbarui"):
+        assert leftover not in body, leftover
+
+
+def test_redesign_body_equals_the_story():
+    assert extract(PUSAT_DATA, PUSAT_DATA_URL)["body"] == expected(PUSAT_DATA)["body"]
+
+
 # ---------------------------------------------------------------- crawling the mirror
 def _fetched(log: str) -> list[str]:
     return re.findall(r"Crawled \(200\) <GET (\S+)>", log)
@@ -190,7 +277,7 @@ def test_articles_are_fetched_once_with_page_all_and_stored_without_query(crawl)
     assert result.returncode == 0, result.log[-3000:]
     fetched = _fetched(result.log)
     articles = [u for u in fetched if "/read/" in u]
-    assert len(articles) == 4
+    assert len(articles) == 6
     # Each article is linked from two or three sources (listing, feed, sitemap): one fetch.
     assert len(set(articles)) == len(articles)
     assert all(u.endswith("?page=all") for u in articles)
@@ -198,6 +285,9 @@ def test_articles_are_fetched_once_with_page_all_and_stored_without_query(crawl)
     records = result.records("kompastekno")
     assert sorted(r["url"] for r in records) == sorted(u.removesuffix("?page=all") for u in articles)
     assert not any("?" in r["url"] for r in records)
+    parsers = {r["url"]: r["parser"] for r in records}
+    assert parsers[JARINGAN_URL] == "kompastekno@2025"
+    assert parsers[PUSAT_DATA_URL] == "kompastekno@generic"  # stored, flagged, not dropped
     # Video, photo gallery and the other channels' stories are not requested.
     assert result.stat("newscrawl/links/non_article") >= 2
     assert not any(h in u for u in fetched for h in ("video.kompas", "/image/", "nasional."))

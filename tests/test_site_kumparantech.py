@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -19,6 +20,10 @@ URLS = {
     "25Bq7xLmN2k": f"{BASE}/operator-seluler-uji-coba-5g-di-frekuensi-700-mhz-25Bq7xLmN2k",
     "25BsR0tYw9E": f"{BASE}/tips-memilih-laptop-untuk-mahasiswa-baru-jangan-cuma-lihat-prosesor-25BsR0tYw9E",
     "25BtKp3dQ1Z": f"{BASE}/startup-logistik-raih-pendanaan-seri-b-untuk-perluas-gudang-pintar-25BtKp3dQ1Z",
+    # Full-size pages: the current template with its widgets, ads and scripts, and a redesign
+    # no layout declares.
+    "25CaHk2RwP4": f"{BASE}/aplikasi-dompet-digital-wajibkan-verifikasi-wajah-untuk-transaksi-besar-25CaHk2RwP4",
+    "25CdWq9LmX3": f"{BASE}/pemerintah-siapkan-aturan-label-untuk-konten-buatan-ai-di-media-sosial-25CdWq9LmX3",
 }
 
 
@@ -31,6 +36,10 @@ def record(article_id: str, html: Path | None = None) -> dict:
 def variant(tmp_path: Path, article_id: str, replacements: dict[str, str]) -> dict:
     """The record of a copy of a mirror page with some strings replaced (each must occur)."""
     return record(article_id, edited_copy(ARTICLES / f"{article_id}.html", replacements, tmp_path))
+
+
+def expected(article_id: str) -> dict:
+    return json.loads((ARTICLES / f"{article_id}.expected.json").read_text(encoding="utf-8"))
 
 
 def test_base62_and_legacy_numeric_ids():
@@ -123,6 +132,60 @@ def test_page_without_article_content_is_read_by_the_generic_path(tmp_path):
     assert rec["title"] == "Operator Seluler Uji Coba 5G di Frekuensi 700 MHz"
     assert rec["authors"] == ["Aulia Rahma"]
     assert rec["published_at"] == "2025-06-18T13:30:00+07:00"
+
+
+def test_full_size_current_page_has_the_noise_of_a_real_one():
+    html = (ARTICLES / "25CaHk2RwP4.html").read_text(encoding="utf-8")
+    assert 140_000 <= len(html.encode()) <= 330_000
+    assert html.count('type="application/ld+json"') == 2 and '"@graph"' in html
+    # Story cards before and after the story print their headlines with the title's own
+    # styled-components class, a writer and a date.
+    assert html.count('class="Textweb__StyledText-sc-1ed9ao-0 eAHsBa"') >= 20
+    assert html.count('data-qa-id="author-name"') >= 20
+    assert html.count('data-qa-id="date"') >= 20
+    assert html.count("<h1") == 1
+
+
+def test_full_size_current_page_takes_its_fields_from_the_story_not_the_widgets():
+    rec = record("25CaHk2RwP4")
+    want = expected("25CaHk2RwP4")
+    assert rec["parser"] == "kumparantech@2024"
+    for name in ("title", "authors", "published_at", "modified_at", "date_source", "tags",
+                 "category", "image", "body"):
+        assert rec[name] == want[name], name
+    assert rec["title"] == "Aplikasi Dompet Digital Wajibkan Verifikasi Wajah untuk Transaksi Besar"
+    assert rec["authors"] == ["Fadhil Pramudya"]
+    assert rec["published_at"] == "2025-06-20T10:20:00+07:00"
+    assert rec["image"]["caption"] == "Ilustrasi pengguna melakukan pembayaran dengan dompet digital."
+    assert rec["body"].startswith("Sejumlah aplikasi dompet digital mulai mewajibkan")
+    assert rec["body"].endswith("menargetkan peluncuran pada kuartal ketiga.")
+    assert len(rec["body"].split("\n\n")) == 11
+    for leftover in (
+        "ADVERTISEMENT", "supplier", "sumberrejeki", "Foto:", "Dok. Istimewa", "Tampilan fitur",
+        "Komentar", "saldo habis dikuras penipu", "Baca Lainnya", "Populer", "kumparanPLUS",
+    ):
+        assert leftover not in rec["body"], leftover
+    assert (rec["editors"], rec["editor_codes"], rec["dateline"], rec["quality_flags"]) == ([], [], None, [])
+
+
+def test_redesign_is_read_by_the_generic_path_with_the_same_clean_body():
+    rec = record("25CdWq9LmX3")
+    want = expected("25CdWq9LmX3")
+    assert rec["parser"] == "kumparantech@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("title", "authors", "editors", "editor_codes", "dateline", "published_at",
+                 "date_source", "tags", "category", "body"):
+        assert rec[name] == want[name], name
+    assert rec["body"].startswith("Pemerintah tengah menyiapkan aturan")
+    assert rec["body"].endswith("ketika konten diunggah ulang oleh akun lain.")
+    for leftover in ("ADVERTISEMENT", "Instagram", "orang tua kita diajari", "Foto:", "Contoh label",
+                     "Komentar", "Baca Lainnya", "Penulis:"):
+        assert leftover not in rec["body"], leftover
+
+
+def test_redesign_lead_photo_caption_and_credit():
+    assert record("25CdWq9LmX3")["image"] == expected("25CdWq9LmX3")["image"]
 
 
 def test_crawl_follows_only_the_tech_channel_once_per_story(crawl):

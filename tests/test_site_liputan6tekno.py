@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -19,12 +20,19 @@ SCAM = SITE / "articles" / "6052871.html"  # single page, "Diperbarui" label, "K
 ESIM = SITE / "articles" / "6054392.html"  # three pages, lead without a dash, "(Foto: …)"
 AIR = SITE / "articles" / "6053104.html"  # byline is the outlet, "Penulis: …" tail, Bandung
 TV = FIXTURES / "liputan6tekno" / "tekno-read-4501862.html"  # older (2019) header markup
+# Full-size pages (~150-180 KB) with the site's furniture around the story.
+PEMBARUAN = SITE / "articles" / "6058430.html"  # 2023 layout: widgets, ads, inserts, video page
+ISYARAT = SITE / "articles" / "6059112.html"  # a redesign no layout declares
 URLS = {
     SCAM: BASE + "6052871/google-uji-fitur-deteksi-panggilan-penipuan-berbasis-ai-di-indonesia",
     ESIM: BASE + "6054392/mengenal-esim-dari-cara-kerja-hingga-cara-aktivasinya-di-ponsel",
     AIR: BASE
     + "6053104/mahasiswa-bandung-kembangkan-alat-pemantau-kualitas-udara-seharga-rp-300-ribu",
     TV: BASE + "4501862/uji-coba-siaran-tv-digital-diperluas-warga-diminta-cek-perangkat-di-rumah",
+    PEMBARUAN: BASE
+    + "6058430/ponsel-android-lawas-berhenti-dapat-pembaruan-keamanan-pengguna-diminta-waspada",
+    ISYARAT: BASE
+    + "6059112/startup-surabaya-kembangkan-aplikasi-penerjemah-bahasa-isyarat-berbasis-ai",
 }
 JSONLD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.S)
 
@@ -46,6 +54,10 @@ def variant(tmp_path: Path, page: Path, *edits: tuple[str | re.Pattern[str], str
     path = tmp_path / page.name
     path.write_text(html, encoding="utf-8")
     return extract_file(Liputan6TeknoSpider, path, URLS[page] + "?page=all")
+
+
+def expected(page: Path) -> dict:
+    return json.loads(page.with_name(page.stem + ".expected.json").read_text(encoding="utf-8"))
 
 
 def meta_date(name: str, value: str) -> tuple[re.Pattern[str], str]:
@@ -215,6 +227,67 @@ def test_unknown_layout_keeps_its_fields_and_its_body_through_the_generic_path(t
     assert missing_reason(rec) is None
 
 
+# ------------------------------------------------------------------ full-size pages
+def test_noisy_page_fields_come_from_the_story_not_from_the_widgets_around_it():
+    html = PEMBARUAN.read_text(encoding="utf-8")
+    assert 140_000 < len(html.encode("utf-8")) < 330_000
+    # Cards before and after the story carry their own titles, times and bylines.
+    assert html.count("<article") > 40 and html.count("<time") > 30
+    for other in ("Berita Utama", "Artikel Selanjutnya", "Operator Seluler Uji Coba Jaringan 5G",
+                  "Berita Terbaru", "Terpopuler", "Video Pilihan"):
+        assert other in html, other
+    rec = record(PEMBARUAN)
+    assert rec["parser"] == "liputan6tekno@2023"
+    assert rec["quality_flags"] == []
+    assert rec["title"] == (
+        "Ponsel Android Lawas Berhenti Dapat Pembaruan Keamanan, Pengguna Diminta Waspada"
+    )
+    assert (rec["authors"], rec["editors"]) == (["Andika Surya Pratama"], [])
+    # The byline prints "Diperbarui …": the publish time is JSON-LD's.
+    assert (rec["published_at"], rec["date_source"]) == ("2025-06-18T10:05:00+07:00", "jsonld")
+    assert rec["modified_at"] == "2025-06-18T11:20:00+07:00"
+    assert (rec["category"], rec["dateline"]) == ("Gadget", "Jakarta")
+    assert rec["tags"] == ["Android", "Keamanan Siber", "Pembaruan Sistem", "Smartphone"]
+    assert rec["image"] == expected(PEMBARUAN)["image"]
+    assert rec["image"]["credit"] == "Unsplash/Daniel Romero"
+
+
+def test_noisy_page_body_has_the_story_pages_without_ads_inserts_or_the_video_page():
+    rec = record(PEMBARUAN)
+    body = rec["body"]
+    assert body == expected(PEMBARUAN)["body"]
+    assert body.startswith("Sejumlah ponsel Android keluaran 2019 dan 2020")
+    assert "\n\nLangkah Mengurangi Risiko\n\n" in body  # page 2 title, a subheading
+    assert body.endswith("sebelum membeli ponsel baru.")
+    for leftover in ("Liputan6.com, Jakarta", "Advertisement", "Baca Juga",
+                     "Cara Mengecek Ponsel Android Terinfeksi Malware",
+                     "Modus Penipuan APK Undangan", "Tampilan menu pembaruan", "Halaman",
+                     "Saksikan Video", "Cara Mengecek Pembaruan Keamanan", "googletag",
+                     "Topik Terkait", "Komentar"):
+        assert leftover not in body, leftover
+
+
+def test_redesign_page_is_stored_through_the_generic_path_with_the_site_rules_applied():
+    html = ISYARAT.read_text(encoding="utf-8")
+    assert 140_000 < len(html.encode("utf-8")) < 330_000
+    assert "read-page-box__author" not in html and "article-content-body" not in html
+    rec = record(ISYARAT)
+    want = expected(ISYARAT)
+    assert rec["parser"] == "liputan6tekno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("title", "description", "authors", "editors", "published_at", "modified_at",
+                 "date_source", "category", "body", "dateline", "editor_codes"):
+        assert rec[name] == want[name], name
+    # The printed "Topik Terkait", not the lower-case keywords meta; the printed lead image.
+    assert rec["tags"] == ["Startup", "Bahasa Isyarat", "Kecerdasan Buatan", "Aplikasi"]
+    assert rec["image"] == want["image"]
+    # The bold lead, inserts, ad labels and the closing "Penulis:" line are cleaned off.
+    for leftover in ("Liputan6.com", "Baca Juga", "Advertisement", "Penulis", "Kredit",
+                     "Breaking News", "Seorang penguji memperagakan"):
+        assert leftover not in rec["body"], leftover
+
+
 # ------------------------------------------------------------------ discovery
 def test_url_rules():
     spider = Liputan6TeknoSpider()
@@ -252,8 +325,14 @@ def test_crawl_requests_page_all_once_and_stores_canonical_urls(crawl):
         "liputan6tekno:6052871",
         "liputan6tekno:6054392",
         "liputan6tekno:6053104",
+        "liputan6tekno:6058430",
+        "liputan6tekno:6059112",
     }
-    assert {r["url"] for r in records.values()} == {URLS[SCAM], URLS[ESIM], URLS[AIR]}
+    assert {r["url"] for r in records.values()} == {
+        URLS[SCAM], URLS[ESIM], URLS[AIR], URLS[PEMBARUAN], URLS[ISYARAT]
+    }
+    assert records["liputan6tekno:6058430"]["parser"] == "liputan6tekno@2023"
+    assert records["liputan6tekno:6059112"]["parser"] == "liputan6tekno@generic"
     # Listed on page 1, in the feed (with utm_*) and in the sitemap: fetched once, whole.
     assert (
         crawled(
@@ -262,7 +341,7 @@ def test_crawl_requests_page_all_once_and_stores_canonical_urls(crawl):
         )
         == 1
     )
-    assert crawled(result.log, "/tekno/read/") == 3
+    assert crawled(result.log, "/tekno/read/") == 5
     assert crawled(result.log, "tekno/berita?page=2") == 1
     assert crawled(result.log, "/photo/") == crawled(result.log, "video-") == 0
     assert result.stat("newscrawl/links/non_article") >= 2

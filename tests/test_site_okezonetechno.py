@@ -21,7 +21,16 @@ URLS = {
     "3148012": f"{BASE}/17/54/3148012/operator-seluler-tambah-kapasitas-jaringan-jelang-libur-sekolah",
     "3146530": f"{BASE}/12/55/3146530/waspada-penipuan-deepfake-suara-begini-cara-mengenalinya",
     "3147650": f"{BASE}/16/56/3147650/peneliti-bandung-kembangkan-sensor-gempa-murah-berbasis-iot",
+    "3148455": f"{BASE}/18/57/3148455/laptop-pelajar-dengan-fitur-ai-mulai-dijual-harga-mulai-rp5-jutaan",
+    "3148790": f"{BASE}/19/54/3148790/pindah-operator-kini-bisa-lewat-esim-pelanggan-tak-perlu-ke-gerai",
 }
+# A full-size page (172 KB) of the 2025 layout: header menus, "Berita Pilihan" cards before the
+# story and "Berita Terkait"/"Rekomendasi"/"Terpopuler" after it, each with its own title, time
+# and byline; ads, inserts, a video and an in-body photo inside the body.
+NOISY = "3148455"
+# A revamp the site file does not declare (BEM classes, <article>/<figure>/<time>, inserts in
+# <aside>): JSON-LD without articleBody, so the body comes from the generic path.
+REDESIGN = "3148790"
 # The markers of the current template; removing them makes the page an "unknown layout".
 LAYOUT_MARKERS = {
     'class="c-detail read"': 'class="article-body"',
@@ -31,6 +40,10 @@ LAYOUT_MARKERS = {
     'class="detail-img"': 'class="photo"',
     'class="detail-tag newtag"': 'class="tags"',
 }
+
+
+def expected(article_id: str) -> dict:
+    return json.loads((ARTICLES / f"{article_id}.expected.json").read_text(encoding="utf-8"))
 
 
 def record(article_id: str, html: Path | None = None) -> dict:
@@ -182,8 +195,8 @@ def test_unknown_layout_with_article_body_in_jsonld_gives_the_same_story(tmp_pat
     for name in ("title", "authors", "editor_codes", "dateline", "published_at", "body", "url"):
         assert rec[name] == expected[name], name
     assert rec["category"] == "Gadget"
-    # No selector of the missing layout is used: no caption is guessed.
-    assert rec["image"] == {"url": expected["image"]["url"], "caption": None, "credit": None}
+    # The cover's caption is still printed under it: read with its picture.
+    assert rec["image"] == expected["image"]
 
 
 def test_unknown_layout_without_article_body_is_read_by_the_generic_path(tmp_path):
@@ -199,6 +212,81 @@ def test_unknown_layout_without_article_body_is_read_by_the_generic_path(tmp_pat
     assert rec["authors"] == ["Rina Wulandari"]
 
 
+def test_noisy_page_fields_come_from_the_story_not_the_widgets():
+    rec = record(NOISY)
+    assert rec["parser"] == "okezonetechno@2025"
+    assert rec["title"] == "Laptop Pelajar dengan Fitur AI Mulai Dijual, Harga Mulai Rp5 Jutaan"
+    # The link text is "Fitri H"; the cards' "Oleh: …" bylines are not writers.
+    assert rec["authors"] == ["Fitri Handayani"]
+    assert (rec["editors"], rec["editor_codes"]) == ([], ["rhm"])
+    # Not one of the <time> elements of the cards around the story.
+    assert (rec["published_at"], rec["date_source"]) == ("2025-06-18T10:12:00+07:00", "jsonld")
+    assert rec["quality_flags"] == []
+    # The lead photo, not the in-body one or a card thumbnail.
+    assert rec["image"] == expected(NOISY)["image"]
+    assert rec["image"]["credit"] == "MPI/Aldi Firmansyah"
+    assert rec["tags"] == ["laptop pelajar", "kecerdasan buatan", "laptop"]
+    assert rec["category"] == "Gadget"
+    assert rec["dateline"] == "Jakarta"
+    body = rec["body"]
+    assert body.startswith("Produsen komputer lokal mulai menjual laptop khusus pelajar")
+    assert body.endswith("garansi perlindungan layar selama satu tahun.")
+    assert len(body.split("\n\n")) == 9
+    for leftover in (
+        "Baca juga",
+        "ADVERTISEMENT",
+        "Video:",
+        "Menjajal Laptop Pelajar",
+        "(Foto:",
+        "Okezone/Fitri Handayani",
+        "Follow Berita",
+        "WhatsApp Channel",
+        "Telusuri berita",
+        "(rhm)",
+        "JAKARTA",
+        # Titles of the inserts, the "Berita Pilihan" cards and the sidebar.
+        "Mengenal NPU",
+        "Penjualan Tablet Pendidikan",
+        "Cara Cek Kesehatan Baterai",
+        "Operator Siapkan Paket Data",
+        "Oleh:",
+        "Terpopuler",
+    ):
+        assert leftover not in body, leftover
+
+
+def test_redesign_is_stored_through_the_generic_path_with_the_same_clean_up():
+    rec = record(REDESIGN)
+    gold = expected(REDESIGN)
+    assert rec["parser"] == "okezonetechno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    # The site's rules still run: "JAKARTA –" is the dateline, "(Hana Lestari )" the editor.
+    assert (rec["dateline"], rec["editors"], rec["editor_codes"]) == ("Jakarta", ["Hana Lestari"], [])
+    for name in ("body", "title", "authors", "published_at", "modified_at", "category", "url"):
+        assert rec[name] == gold[name], name
+    assert rec["body"].startswith("Pelanggan seluler kini bisa berpindah operator")
+    assert rec["body"].endswith("maksimal tiga nomor per operator.")
+    for leftover in (
+        "Baca Juga",
+        "ADVERTISEMENT",
+        "Video:",
+        "(Foto:",
+        "Menu pemindaian kode QR",
+        "Follow Berita",
+        "Hana Lestari",
+        "Tags",
+        "Telusuri berita",
+    ):
+        assert leftover not in rec["body"], leftover
+    # No template caption selector: the article's captioned picture, read generically.
+    assert rec["image"] == gold["image"]
+
+
+def test_redesign_tags_are_the_printed_tags():
+    assert record(REDESIGN)["tags"] == ["esim", "operator seluler", "kartu sim"]
+
+
 def test_crawl_requests_page_all_once_and_stores_canonical_urls(crawl):
     result = crawl("okezonetechno", env={"NEWSCRAWL_LOG_LEVEL": "DEBUG"})
     assert result.returncode == 0, result.log[-3000:]
@@ -206,7 +294,8 @@ def test_crawl_requests_page_all_once_and_stores_canonical_urls(crawl):
     assert {r["id"].split(":")[1] for r in records} == set(URLS)
     for article_id, url in URLS.items():
         requested = re.findall(rf"Crawled \(200\) <GET {re.escape(url)}\?page=all>", result.log)
-        # 3147776 is linked from the listing (with utm_*), the feed (http) and the sitemap.
+        # 3147776 and 3148455 are linked from the listing (with utm_*), the feed (http) and the
+        # sitemap.
         assert len(requested) == 1, article_id
     assert {r["url"] for r in records} == set(URLS.values())
     assert result.stat("newscrawl/mirror/missing") == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -19,7 +20,22 @@ URLS = {
     "1402518": f"{BASE}/1402518/207/operator-seluler-uji-coba-jaringan-5g-privat-di-kawasan-industri-cikarang-1763710200",
     "1402730": f"{BASE}/1402730/122/startup-agritech-bandung-raih-pendanaan-seri-a-untuk-sensor-irigasi-pintar-1763777700",
     "1401987": f"{BASE}/1401987/207/bank-digital-pakai-kecerdasan-buatan-untuk-tangkal-penipuan-transfer-1763640300",
+    "1403120": f"{BASE}/1403120/207/pusat-data-hijau-mulai-dibangun-di-batam-andalkan-tenaga-surya-dan-air-laut-1763948220",
+    "1403377": f"{BASE}/1403377/207/aplikasi-ojek-online-uji-fitur-deteksi-kantuk-untuk-pengemudi-1764051600",
 }
+# A full-size page (156 KB) of the 2024 layout: a headline slider before the story and
+# "Berita Terkait", "Rekomendasi" (with rel=author bylines), "Berita Terkini" and "Terpopuler"
+# after it; inline and boxed inserts, ads, a video and an in-body photo inside the body.
+NOISY = "1403120"
+# A redesign the site file does not declare (<p> body in div.article-content, BEM-like class
+# names): JSON-LD without articleBody, so the body comes from the generic path.
+REDESIGN = "1403377"
+# The pages read by the declared layout: <br>-separated bodies.
+LAYOUT_PAGES = ("1402518", "1402730", "1401987", NOISY)
+
+
+def expected(article_id: str) -> dict:
+    return json.loads((ARTICLES / f"{article_id}.expected.json").read_text(encoding="utf-8"))
 
 
 def record(article_id: str, html: Path | None = None) -> dict:
@@ -41,6 +57,8 @@ def variant(tmp_path: Path, article_id: str, replacements: dict[str, str]) -> di
         ("1402518", "ysw", "Jakarta", "Sebuah operator seluler", "pertengahan 2026."),
         ("1402730", "dan", "Bandung", "Startup teknologi pertanian", "yang tipis."),
         ("1401987", "ita", "Jakarta", "Penipuan lewat transfer", "tombol kirim."),
+        (NOISY, "wbs", "Batam", "Pembangunan pusat data", "dua derajat Celsius."),
+        (REDESIGN, "ysw", "Jakarta", "Sebuah aplikasi transportasi", "urusan keselamatan."),
     ],
 )
 def test_closing_editor_div_and_dateline_are_fields_not_body(
@@ -56,7 +74,7 @@ def test_closing_editor_div_and_dateline_are_fields_not_body(
 
 
 def test_br_separated_body_keeps_paragraphs_and_loses_inserts():
-    bodies = {article_id: record(article_id)["body"] for article_id in URLS}
+    bodies = {article_id: record(article_id)["body"] for article_id in LAYOUT_PAGES}
     for body in bodies.values():
         for leftover in (
             "Baca Juga",
@@ -141,6 +159,71 @@ def test_page_without_the_template_is_read_by_the_generic_path(tmp_path):
     assert missing_reason(rec) is None
     for name in ("body", "dateline", "editor_codes", "image"):
         assert rec[name] == expected[name], name
+
+
+def test_noisy_page_fields_come_from_the_story_not_the_widgets():
+    rec = record(NOISY)
+    assert rec["parser"] == "sindonewstekno@2024"
+    assert rec["title"] == (
+        "Pusat Data Hijau Mulai Dibangun di Batam, Andalkan Tenaga Surya dan Air Laut"
+    )
+    # The "Rekomendasi" cards carry rel=author links of their own writers: not this story's.
+    assert rec["authors"] == ["Ilham Saputra"]
+    # JSON-LD and the printed date agree; the slider, Terkini and Terpopuler dates are not read.
+    assert (rec["published_at"], rec["date_source"]) == ("2025-11-24T08:40:00+07:00", "jsonld")
+    assert rec["quality_flags"] == []
+    # The lead photo, not the div.detail-img inside the body.
+    assert rec["image"] == {
+        "url": "https://pict.sindonews.net/dyn/850/pena/news/2025/11/24/207/1403120/"
+        "pusat-data-hijau-mulai-dibangun-di-batam-kvn.jpg",
+        "caption": "Desain pusat data berpendingin air laut yang dibangun di kawasan Nongsa, Batam.",
+        "credit": "Dok. Pengembang",
+    }
+    assert rec["category"] == "Telco"
+    assert rec["tags"] == ["pusat data", "energi terbarukan", "batam", "kecerdasan buatan"]
+    body = rec["body"]
+    assert len(body.split("\n\n")) == 8
+    for leftover in (
+        "Baca Juga",
+        "Lihat Juga",
+        "Advertisement",
+        "Video:",
+        "Foto:",
+        "Panel surya terapung yang akan memasok",
+        "Follow Berita",
+        "Google News",
+        "BATAM",
+        "(wbs)",
+        # Titles of the inserts and of the widgets around the story.
+        "Permintaan Komputasi AI",
+        "Kabel Laut Baru Hubungkan Batam",
+        "PLTS Terapung",
+        "Melihat Lokasi Pusat Data",
+        "Berita Terkini",
+    ):
+        assert leftover not in body, leftover
+
+
+def test_redesign_is_stored_through_the_generic_path_with_the_same_clean_up():
+    rec = record(REDESIGN)
+    gold = expected(REDESIGN)
+    assert rec["parser"] == "sindonewstekno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in (
+        "title", "authors", "editor_codes", "dateline", "published_at", "category", "tags", "url",
+    ):
+        assert rec[name] == gold[name], name
+    for leftover in ("Baca Juga", "Advertisement", "Video:", "(ysw)", "Topik", "Berita Lainnya"):
+        assert leftover not in rec["body"], leftover
+    # No template caption selector: the article's captioned picture, read generically.
+    assert rec["image"] == gold["image"]
+
+
+def test_redesign_body_has_no_photo_caption():
+    rec = record(REDESIGN)
+    assert "Foto: Dok. Perusahaan" not in rec["body"]
+    assert rec["body"] == expected(REDESIGN)["body"]
 
 
 def test_showpage_all_is_not_part_of_the_url():

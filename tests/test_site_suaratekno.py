@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -20,6 +21,10 @@ URLS = {
     "2025-11-21-143000": f"{BASE}/2025/11/21/143000/aplikasi-ojek-online-uji-fitur-tombol-darurat-terhubung-ke-polisi",
     "2025-11-19-193000": f"{BASE}/2025/11/19/193000/satelit-nano-buatan-mahasiswa-surabaya-siap-diluncurkan-tahun-depan",
     "2019-06-07-142000": f"{BASE}/2019/06/07/142000/mudik-lebaran-trafik-data-seluler-di-jalur-pantura-naik-dua-kali-lipat",
+    # Full-size pages: the current template with its widgets, ads and scripts, and a redesign
+    # no layout declares.
+    "2025-11-24-153000": f"{BASE}/2025/11/24/153000/sekolah-di-pedalaman-papua-mulai-terhubung-internet-satelit-orbit-rendah",
+    "2025-11-25-091500": f"{BASE}/2025/11/25/091500/peneliti-temukan-aplikasi-senter-palsu-yang-diam-diam-mencuri-kode-otp",
 }
 
 
@@ -34,6 +39,10 @@ def variant(tmp_path: Path, page: str, replacements: dict[str, str]) -> dict:
     return record(page, edited_copy(ARTICLES / f"{page}.html", replacements, tmp_path))
 
 
+def expected(page: str) -> dict:
+    return json.loads((ARTICLES / f"{page}.expected.json").read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize(
     ("page", "first_words"),
     [
@@ -41,6 +50,8 @@ def variant(tmp_path: Path, page: str, replacements: dict[str, str]) -> dict:
         ("2025-11-21-143000", "Sebuah aplikasi ojek online"),
         ("2025-11-19-193000", "Satelit nano rancangan"),
         ("2019-06-07-142000", "Trafik data seluler"),
+        ("2025-11-24-153000", "Puluhan sekolah di daerah pedalaman Papua"),
+        ("2025-11-25-091500", "Peneliti keamanan siber menemukan"),
     ],
 )
 def test_suara_com_lead_leaves_the_body_and_gives_no_place(page, first_words):
@@ -149,6 +160,61 @@ def test_page_without_a_known_template_is_read_by_the_generic_path(tmp_path):
     assert rec["authors"] == ["Galih Prasetyo"]
     for name in ("body", "dateline", "editor_codes", "image"):
         assert rec[name] == expected[name], name
+
+
+def test_full_size_current_page_has_the_noise_of_a_real_one():
+    html = (ARTICLES / "2025-11-24-153000.html").read_text(encoding="utf-8")
+    assert 140_000 <= len(html.encode()) <= 330_000
+    assert html.count('type="application/ld+json"') == 4
+    # Story cards before and after the story, each with its own headline, date and channel.
+    assert html.count('<div class="item">') >= 20
+    assert html.count('<span class="date">') >= 20
+    assert html.count("<h1") == 1
+
+
+def test_full_size_current_page_takes_its_fields_from_the_story_not_the_widgets():
+    rec = record("2025-11-24-153000")
+    want = expected("2025-11-24-153000")
+    assert rec["parser"] == "suaratekno@2024"
+    for name in ("title", "authors", "published_at", "modified_at", "date_source", "tags",
+                 "category", "image", "body", "dateline"):
+        assert rec[name] == want[name], name
+    assert rec["authors"] == ["Dian Kusumawati"]
+    assert rec["published_at"] == "2025-11-24T15:30:00+07:00"
+    assert rec["tags"] == ["internet satelit", "papua", "pendidikan digital"]  # printed, not meta
+    assert rec["image"]["credit"] == "Dok. Pemkab"
+    assert rec["body"].endswith("dengan dokter spesialis secara jarak jauh.")
+    assert len(rec["body"].split("\n\n")) == 11
+    for leftover in (
+        "Kesimpulan", "Baca Juga", "Operator Uji Coba Jaringan 5G", "Cara Mengecek Kecepatan",
+        "Advertisement", "Antena penerima", "Dok. Pemkab", "Tonton", "Google News", "Tag",
+        "Berita Terkait", "Komentar", "Dana BOS",
+    ):
+        assert leftover not in rec["body"], leftover
+
+
+def test_dates_of_story_cards_are_not_a_date_disagreement():
+    assert record("2025-11-24-153000")["quality_flags"] == []
+
+
+def test_redesign_is_read_by_the_generic_path_with_the_same_clean_body():
+    rec = record("2025-11-25-091500")
+    want = expected("2025-11-25-091500")
+    assert rec["parser"] == "suaratekno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("title", "authors", "editors", "editor_codes", "dateline", "published_at",
+                 "date_source", "tags", "category", "body"):
+        assert rec[name] == want[name], name
+    assert rec["authors"] == ["Rizal Firmansyah"]
+    assert rec["body"].startswith("Peneliti keamanan siber menemukan belasan aplikasi")
+    for leftover in ("Kesimpulan", "Baca Juga", "Advertisement", "Menu izin akses", "Tonton",
+                     "WhatsApp Channel", "Oleh", "Terpopuler"):
+        assert leftover not in rec["body"], leftover
+
+
+def test_redesign_cover_photo_caption_and_credit():
+    assert record("2025-11-25-091500")["image"] == expected("2025-11-25-091500")["image"]
 
 
 def test_crawl_requests_page_all_once_and_skips_other_channels_videos_and_photos(crawl):

@@ -19,6 +19,10 @@ URLS = {
     "2019870": "https://www.tempo.co/sains/startup-lokal-rilis-model-bahasa-untuk-bahasa-daerah-2019870",
     "2020114": "https://www.tempo.co/sains/cara-mengaktifkan-penyaring-pesan-spam-di-aplikasi-obrolan-2020114",
     "2019544": "https://tekno.tempo.co/read/2019544/harga-memori-ponsel-diprediksi-naik-hingga-akhir-tahun",
+    # Full-size pages: the current template with its widgets, ads and scripts, and a redesign
+    # no layout declares.
+    "2020457": "https://www.tempo.co/sains/peneliti-kembangkan-jaringan-sensor-gempa-dari-ponsel-bekas-2020457",
+    "2020731": "https://www.tempo.co/sains/operator-seluler-mulai-matikan-jaringan-3g-di-sejumlah-kota-2020731",
 }
 ARTICLE_BODY = re.compile(r',"articleBody":"(?:[^"\\]|\\.)*"')
 
@@ -32,6 +36,10 @@ def variant(tmp_path: Path, article_id: str, replacements: dict[str, str]) -> di
     return record(article_id, edited_copy(ARTICLES / f"{article_id}.html", replacements, tmp_path))
 
 
+def expected(article_id: str) -> dict:
+    return json.loads((ARTICLES / f"{article_id}.expected.json").read_text(encoding="utf-8"))
+
+
 def without_article_body(article_id: str) -> dict[str, str]:
     html = (ARTICLES / f"{article_id}.html").read_text(encoding="utf-8")
     [body] = ARTICLE_BODY.findall(html)
@@ -41,7 +49,7 @@ def without_article_body(article_id: str) -> dict[str, str]:
 @pytest.mark.parametrize("article_id", list(URLS))
 def test_tempo_lead_is_the_dateline_and_leaves_the_body(article_id):
     rec = record(article_id)
-    assert rec["dateline"] == {"2019544": "Bandung"}.get(article_id, "Jakarta")
+    assert rec["dateline"] == {"2019544": "Bandung", "2020457": "Bandung"}.get(article_id, "Jakarta")
     assert not rec["body"].startswith("TEMPO")
     assert "TEMPO.CO" not in rec["body"]
 
@@ -156,7 +164,74 @@ def test_unknown_template_without_article_body_is_read_by_the_generic_path(tmp_p
     # What is filled still comes from JSON-LD and meta, not from page chrome.
     assert rec["title"] == "Startup Lokal Rilis Model Bahasa untuk Bahasa Daerah"
     assert rec["authors"] == ["Rahmat Hidayat"]
-    assert rec["image"]["caption"] is None
+    # The cover's figure is still there: its caption and credit are read with it.
+    assert rec["image"] == expected["image"]
+
+
+def test_full_size_current_page_has_the_noise_of_a_real_one():
+    html = (ARTICLES / "2020457.html").read_text(encoding="utf-8")
+    assert 140_000 <= len(html.encode()) <= 330_000
+    assert html.count('type="application/ld+json"') == 4
+    # Widgets before and after the story, one with the headline's own classes.
+    assert html.count("<figure") >= 12 and html.count("<article") >= 10
+    assert html.count("text-[26px] font-bold leading-[122%] text-neutral-1200") == 2
+    assert html.count(" WIB</p>") >= 20
+
+
+def test_full_size_current_page_takes_its_fields_from_the_story_not_the_widgets():
+    rec = record("2020457")
+    want = expected("2020457")
+    assert rec["parser"] == "tempotekno@2024"
+    for name in ("title", "authors", "editors", "dateline", "published_at", "modified_at",
+                 "date_source", "tags", "category", "image", "body"):
+        assert rec[name] == want[name], name
+    assert rec["title"] == "Peneliti Kembangkan Jaringan Sensor Gempa dari Ponsel Bekas"
+    assert rec["authors"] == ["Wahyu Kurniawan", "Anisa Larasati"]  # byline, then contributor
+    assert rec["editors"] == ["Bambang Hermawan"]
+    assert rec["published_at"] == "2025-06-20T15:42:00+07:00"
+    assert rec["image"]["caption"].endswith("di sebuah sekolah di Cianjur.")  # not the in-body photo
+    assert rec["body"].startswith("Tim peneliti dari sebuah perguruan tinggi teknik di Bandung")
+    assert rec["body"].endswith("beberapa detik sebelum guncangan kuat tiba.")
+    assert len(rec["body"].split("\n\n")) == 9
+    for leftover in (
+        "TEMPO.CO", "Pilihan Editor", "Cara Kerja Peringatan Dini", "Scroll ke bawah", "Baca juga",
+        "Sensor Murah Bantu Pantau Longsor", "Advertisement", "Tonton", "peta getaran",
+        "berkontribusi", "Bambang Hermawan", "Berlangganan", "Komentar", "Terpopuler",
+    ):
+        assert leftover not in rec["body"], leftover
+    assert rec["quality_flags"] == []
+
+
+def test_redesign_is_read_from_jsonld_article_body_and_flagged():
+    rec = record("2020731")
+    want = expected("2020731")
+    assert rec["parser"] == "tempotekno@jsonld-body"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("title", "authors", "editors", "editor_codes", "dateline", "published_at",
+                 "date_source", "tags", "category", "body"):
+        assert rec[name] == want[name], name
+    # The "Sorotan" teaser below the story reuses the headline's <h1 class="article-title">.
+    assert rec["title"] == "Operator Seluler Mulai Matikan Jaringan 3G di Sejumlah Kota"
+    assert (rec["authors"], rec["editors"], rec["dateline"]) == (
+        ["Fikri Ramadhan"], ["Dewi Kartika Sari"], "Jakarta"
+    )
+    assert rec["body"].endswith("kanal pengaduan resmi operator atau pemerintah.")
+    for leftover in ("Pilihan Editor", "Scroll ke bawah", "Baca juga", "Dewi Kartika Sari", "TEMPO.CO"):
+        assert leftover not in rec["body"], leftover
+
+
+def test_redesign_without_article_body_gives_the_same_record_by_the_generic_path(tmp_path):
+    rec = variant(tmp_path, "2020731", without_article_body("2020731"))
+    want = expected("2020731")
+    assert rec["parser"] == "tempotekno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    for name in ("body", "dateline", "editors", "editor_codes", "authors"):
+        assert rec[name] == want[name], name
+
+
+def test_redesign_lead_photo_caption_and_credit():
+    assert record("2020731")["image"] == expected("2020731")["image"]
 
 
 def test_article_urls_of_both_generations_and_non_articles():

@@ -7,6 +7,7 @@ answer is known.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -31,6 +32,15 @@ PAGES = {
     BATERAI: SITE / "articles" / "hemat-baterai-mudik.html",
     SENSOR: FIXTURES / "tribunnewstechno" / "sensor-kualitas-udara-2019.html",
 }
+# Full-size pages (~150-165 KB) with the site's furniture around the story.
+WHATSAPP = BASE + "2024/03/28/marak-pembajakan-akun-whatsapp-jelang-lebaran-ini-6-cara-mengamankannya"
+DARURAT = BASE + (
+    "2024/03/29/kominfo-uji-coba-layanan-darurat-112-berbasis-lokasi-otomatis-di-lima-kota"
+)
+FULL_PAGES = {
+    WHATSAPP: SITE / "articles" / "waspada-pembajakan-whatsapp.html",  # 2024 layout, noisy
+    DARURAT: SITE / "articles" / "layanan-darurat-112-lokasi-otomatis.html",  # redesign
+}
 JSONLD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.S)
 PUBLISHED_META = re.compile(r'<meta property="article:published_time"[^>]*>')
 
@@ -41,12 +51,17 @@ def fetched(url: str) -> str:
 
 
 def record(url: str, html: str | None = None, tmp_path: Path | None = None) -> dict:
-    path = PAGES[url]
+    path = PAGES[url] if url in PAGES else FULL_PAGES[url]
     if html is not None:
         assert tmp_path is not None
         path = tmp_path / "page.html"
         path.write_text(html, encoding="utf-8")
     return extract_file(TribunnewsTechnoSpider, path, fetched(url))
+
+
+def expected(url: str) -> dict:
+    page = FULL_PAGES[url]
+    return json.loads(page.with_name(page.stem + ".expected.json").read_text(encoding="utf-8"))
 
 
 def variant(url: str, *edits: tuple[str | re.Pattern[str], str]) -> str:
@@ -218,7 +233,9 @@ def test_crawl_requests_each_article_once_as_page_all(crawl):
     assert result.returncode == 0, result.log[-3000:]
     fetched_urls = re.findall(r"Crawled \(200\) <GET (\S+)>", result.log)
     articles = [u for u in fetched_urls if "/techno/20" in u]
-    assert sorted(articles) == sorted(fetched(u) for u in (SATELIT, ESIM, BATERAI))
+    assert sorted(articles) == sorted(
+        fetched(u) for u in (SATELIT, ESIM, BATERAI, WHATSAPP, DARURAT)
+    )
     assert not [
         u for u in fetched_urls if re.search(r"m\.tribunnews|/foto/|/video/|/tag/|/nasional/", u)
     ]
@@ -226,7 +243,10 @@ def test_crawl_requests_each_article_once_as_page_all(crawl):
     assert result.stat("newscrawl/links/non_article") >= 2
     assert result.stat("newscrawl/mirror/missing") == 0
     records = result.records("tribunnewstechno")
-    assert sorted(r["url"] for r in records) == sorted((SATELIT, ESIM, BATERAI))
+    assert sorted(r["url"] for r in records) == sorted((SATELIT, ESIM, BATERAI, WHATSAPP, DARURAT))
+    parsers = {r["url"]: r["parser"] for r in records}
+    assert parsers[WHATSAPP] == "tribunnewstechno@2024"
+    assert parsers[DARURAT] == "tribunnewstechno@generic"
 
 
 def test_backfill_goes_through_the_date_index(crawl):
@@ -350,6 +370,67 @@ def test_an_unknown_layout_keeps_its_fields_and_its_body_through_the_generic_pat
     assert missing_reason(rec) is None
     for name in ("body", "dateline", "editor_codes"):
         assert rec[name] == expected[name], name
+
+
+# ---------------------------------------------------------------- full-size pages
+
+
+def test_noisy_page_fields_come_from_the_story_not_from_the_widgets_around_it():
+    html = FULL_PAGES[WHATSAPP].read_text(encoding="utf-8")
+    assert 140_000 < len(html.encode("utf-8")) < 330_000
+    # Lists before and after the story carry their own titles, times and bylines.
+    assert html.count('class="foot timeago"') > 20
+    for other in ("Berita Utama", "Berita Terkait", "Berita Terkini", "Terpopuler",
+                  "Video Populer", "hl-author", '"@type":"ItemList"'):
+        assert other in html, other
+    rec = record(WHATSAPP)
+    assert rec["parser"] == "tribunnewstechno@2024"
+    assert rec["quality_flags"] == []
+    assert rec["title"] == "Marak Pembajakan Akun WhatsApp Jelang Lebaran, Ini 6 Cara Mengamankannya"
+    assert (rec["authors"], rec["editors"]) == (["Fransiska Widya Anggraeni"], ["Bayu Kurniawan Putra"])
+    assert (rec["published_at"], rec["date_source"]) == ("2024-03-28T13:45:00+07:00", "jsonld")
+    assert (rec["category"], rec["dateline"], rec["editor_codes"]) == ("Techno", "Jakarta", [])
+    assert rec["tags"] == ["WhatsApp", "pembajakan akun", "keamanan digital", "Lebaran 2024"]
+    assert rec["image"] == expected(WHATSAPP)["image"]
+    assert rec["image"]["credit"] == "Tribunnews.com/Fransiska Widya Anggraeni"
+
+
+def test_noisy_page_body_is_the_story_without_ads_inserts_or_the_closing_credit():
+    rec = record(WHATSAPP)
+    body = rec["body"]
+    assert body == expected(WHATSAPP)["body"]
+    assert body.startswith("Menjelang Lebaran, laporan pembajakan akun WhatsApp")
+    assert "\n\n1. Aktifkan verifikasi dua langkah\n\n" in body  # list headings stay
+    assert body.endswith("permintaan uang dari akun tersebut.")
+    for leftover in ("Laporan Wartawan", "TRIBUNNEWS.COM", "Baca juga", "BACA JUGA",
+                     "Modus Penipuan Undangan Pernikahan", "Lihat Foto", "Contoh pesan penipuan",
+                     "Video:", "Tips Aman Belanja Daring", "(Tribunnews.com/", "Simak breaking news",
+                     "googletag", "Tampilkan Semua", "Sumber:"):
+        assert leftover not in body, leftover
+
+
+def test_redesign_page_is_stored_through_the_generic_path_with_the_site_rules_applied():
+    html = FULL_PAGES[DARURAT].read_text(encoding="utf-8")
+    assert 140_000 < len(html.encode("utf-8")) < 330_000
+    assert "side-article" not in html and 'id="penulis"' not in html
+    # The redesign gives the cards' headings the class of the main headline.
+    assert html.count('class="headline headline--card"') > 20
+    rec = record(DARURAT)
+    want = expected(DARURAT)
+    assert rec["parser"] == "tribunnewstechno@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("title", "description", "authors", "published_at", "modified_at", "date_source",
+                 "category", "tags", "body", "dateline", "editor_codes"):
+        assert rec[name] == want[name], name
+    # "Penulis: … | Editor: …" printed in the new byline; the printed caption and credit.
+    assert rec["editors"] == ["Dewi Anggraini Lubis"]
+    assert rec["image"] == want["image"]
+    # Tribun's rules still take the reporter line, the dateline and the closing credit off.
+    for leftover in ("Laporan Wartawan", "TRIBUNNEWS.COM", "Baca juga", "Advertisement",
+                     "Video Pilihan", "(Tribunnews.com/", "Simak breaking news", "Dok. Kominfo",
+                     "Breaking News"):
+        assert leftover not in rec["body"], leftover
 
 
 # ---------------------------------------------------------------- image

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -18,7 +19,13 @@ URLS = {
     "1812345": f"{BASE}/piranti/1812345-ponsel-gaming-berbaterai-7000-mah-meluncur-harga-rp4-jutaan",
     "1812510": f"{BASE}/startup/1812510-startup-logistik-pangkas-konsumsi-bbm-armada-dengan-ai",
     "1811980": f"{BASE}/digilife/1811980-lima-cara-mengamankan-akun-media-sosial-dari-peretasan",
+    "1812702": f"{BASE}/digilife/1812702-pemain-gim-mobile-di-indonesia-tembus-120-juta-didominasi-usia-muda",
+    "1812890": f"{BASE}/startup/1812890-startup-kesehatan-luncurkan-konsultasi-dokter-berbahasa-daerah",
 }
+# A full-size page in the 2024 template (headline slider, widgets, ads, inserts, a page
+# break) and a page of a template the site file does not declare (detail-* classes).
+NOISY = "1812702"
+REDESIGN = "1812890"
 LAYOUT_MARKERS = {
     'class="main-content-detail"': 'class="article-body"',
     'class="main-content-title"': 'class="headline"',
@@ -37,6 +44,10 @@ def record(article_id: str, html: Path | None = None, query: str = "?page=all") 
 def variant(tmp_path: Path, article_id: str, replacements: dict[str, str]) -> dict:
     """The record of a copy of a mirror page with some strings replaced (each must occur)."""
     return record(article_id, edited_copy(ARTICLES / f"{article_id}.html", replacements, tmp_path))
+
+
+def expected_record(article_id: str) -> dict:
+    return json.loads((ARTICLES / f"{article_id}.expected.json").read_text(encoding="utf-8"))
 
 
 def test_viva_lead_is_not_body_and_a_place_before_it_is_the_dateline():
@@ -99,7 +110,9 @@ def test_photo_credit_after_photo_label_is_split_from_the_caption():
 
 
 def test_category_is_the_last_breadcrumb_without_glyphs():
-    assert [record(a)["category"] for a in URLS] == ["Piranti", "Startup", "Digilife"]
+    assert [record(a)["category"] for a in URLS] == [
+        "Piranti", "Startup", "Digilife", "Digilife", "Startup"
+    ]
 
 
 def test_page_all_and_mobile_host_are_not_part_of_the_record_url():
@@ -121,11 +134,12 @@ def test_unknown_layout_without_article_body_is_read_by_the_generic_path(tmp_pat
     assert missing_reason(rec) is None
     for name in ("body", "dateline", "editor_codes"):
         assert rec[name] == expected[name], name
-    # What is filled is still right: headline, writer and date from JSON-LD, no guessed caption.
+    # What is filled is still right: headline, writer and date from JSON-LD, and the cover's
+    # printed caption.
     assert rec["title"] == "Ponsel Gaming Berbaterai 7.000 mAh Meluncur, Harga Rp4 Jutaan"
     assert rec["authors"] == ["Rizky Pratama"]
     assert rec["published_at"] == "2025-06-16T14:05:00+07:00"
-    assert rec["image"]["caption"] is None
+    assert rec["image"]["caption"] == expected["image"]["caption"]
 
 
 def test_crawl_requests_page_all_once_and_skips_videos_photos_and_other_channels(crawl):
@@ -142,3 +156,72 @@ def test_crawl_requests_page_all_once_and_skips_videos_photos_and_other_channels
         assert not re.search(rf"<GET [^>]*{re.escape(skipped)}", result.log), skipped
     assert result.stat("newscrawl/links/non_article") >= 3
     assert result.stat("newscrawl/mirror/missing") == 0
+
+
+def test_noisy_page_fields_come_from_the_story_not_the_widgets():
+    # 172 KB: a channel header in an <h1>, a headline slider above the story, "Berita
+    # Terkait", "Jangan Lewatkan", "Terpopuler", "Terkini" and VIVA Networks cards below it,
+    # each with a headline, a relative time and often a writer.
+    rec = record(NOISY)
+    assert rec["parser"] == "vivadigital@2024"
+    assert rec["title"] == "Pemain Gim Mobile di Indonesia Tembus 120 Juta, Didominasi Usia Muda"
+    assert (rec["date_source"], rec["published_at"]) == ("jsonld", "2025-06-18T16:20:00+07:00")
+    # The printed "Rabu, 18 Juni 2025 - 16:20 WIB" agrees; the cards' times are not read.
+    assert rec["quality_flags"] == []
+    assert (rec["authors"], rec["editors"]) == (["Arief Nugraha Saputra"], [])
+    assert rec["image"] == {
+        "url": "https://thumb.viva.co.id/media/frontend/thumbs3/2025/06/18/pemain-gim-mobile-turnamen.jpg",
+        "caption": "Sejumlah pemain mengikuti turnamen gim mobile tingkat pelajar di Jakarta.",
+        "credit": "VIVA/M Ali Wafa",
+    }
+    assert rec["category"] == "Digilife"
+    assert rec["tags"] == ["Gim Mobile", "Esports", "Industri Gim", "Digilife"]
+    assert rec["dateline"] is None  # "VIVA Tekno –" names no place
+    assert rec["body"].startswith("Jumlah pemain gim di perangkat seluler di Indonesia")
+    assert rec["body"].endswith("diminati pemain dewasa muda.")
+
+
+def test_noisy_page_body_keeps_no_box_ad_video_prompt_pager_or_caption():
+    body = record(NOISY)["body"]
+    for leftover in (
+        "Baca Juga",
+        "Batas Waktu Bermain Gim",  # titles in the "Baca Juga" boxes
+        "Mengamankan Akun Gim",
+        "Artikel Lainnya",
+        "Konsol Genggam",
+        "ADVERTISEMENT",
+        "Simak Video",
+        "Halaman Selanjutnya",
+        "Suasana turnamen",  # in-body caption
+        "Photo :",
+        "VIVA",
+        "Tags",
+        "Komentar",
+    ):
+        assert leftover not in body, leftover
+    assert body == expected_record(NOISY)["body"]
+    # The text on both sides of the page break is one story.
+    assert "dan Amerika Serikat.\n\nKetua sebuah asosiasi" in body
+
+
+def test_redesign_is_stored_through_the_generic_path_with_the_same_clean_body():
+    expected = expected_record(REDESIGN)
+    rec = record(REDESIGN)
+    assert rec["parser"] == "vivadigital@generic"
+    assert "generic_body" in rec["quality_flags"]
+    assert missing_reason(rec) is None
+    for name in ("body", "dateline", "editor_codes", "title", "authors", "published_at",
+                 "category"):
+        assert rec[name] == expected[name], name
+    assert rec["dateline"] == "Jakarta"  # "Jakarta, VIVA –"
+    assert rec["authors"] == ["Putri Ayu Lestari", "Fikri Maulana"]
+    for leftover in ("Baca Juga", "ADVERTISEMENT", "Simak Video", "Dok. SehatKita", "VIVA", "Oleh"):
+        assert leftover not in rec["body"], leftover
+
+
+def test_redesign_tags_are_the_printed_tags():
+    assert record(REDESIGN)["tags"] == ["Startup", "Kesehatan Digital", "Telemedisin"]
+
+
+def test_redesign_cover_caption_and_credit_are_read():
+    assert record(REDESIGN)["image"] == expected_record(REDESIGN)["image"]
