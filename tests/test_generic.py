@@ -191,3 +191,96 @@ def test_the_setting_switches_the_generic_path_off_for_a_crawl():
     assert spider.extract_options.generic_body is False
     spider = ExampleSpider.from_crawler(get_crawler(ExampleSpider, {}))
     assert spider.extract_options.generic_body is True
+
+
+# ------------------------------------------------------------------ shapes real pages showed
+def generic_record(html: str) -> dict:
+    return dict(GenericSite().extract_article(Page(html, URL)))
+
+
+def test_a_wrapper_named_like_a_menu_does_not_hide_the_story():
+    # The whole main column of an old template sits in <div class="abmenu">: the first pass
+    # leaves "menu" subtrees out, finds too little, and a second pass scores everything.
+    body = "<div class='abmenu'><div class='dtlnews'>" + "<br><br>".join(STORY) + "</div></div>"
+    assert generic_paragraphs(page_html(body)) == STORY
+
+
+def test_a_list_of_links_inside_the_story_is_not_story():
+    links = "".join(
+        f"<a href='/read/{n}'> Judul berita lain nomor {n} tentang selebriti</a><br>"
+        for n in range(5)
+    )
+    body = ("<div class='isi'>" + "<p><p>".join(STORY) + f"<p><p><h2>Jangan Lewatkan!</h2>{links}"
+            "<p><p><b>(abc/xyz)</b></div>")
+    parts = clean_body(extract_container(parse_html(page_html(body))), BodyRules(),
+                       trim_lead=True)
+    assert parts.paragraphs == STORY
+    assert parts.editor_codes == ["abc", "xyz"]
+
+
+def test_captions_and_embedded_posts_between_paragraphs_are_not_story():
+    body = (
+        "<span itemprop='articleBody'>" + "".join(f"<div>{p}</div><div><br></div>" for p in STORY[:2])
+        + "<div style='text-align:center'><img src='/a.jpg'></div>"
+        "<div style='text-align:center'><em>Penyanyi tampil di panggung. Foto: Grammy</em></div>"
+        + "".join(f"<div>{p}</div>" for p in STORY[2:])
+        + "<blockquote class='twitter-tweet'><p>A standing ovation tonight! #music</p>"
+        "&mdash; Akun (@akun) <a href='https://twitter.com/x'>February 16, 2016</a></blockquote>"
+        "</span>"
+    )
+    assert generic_paragraphs(page_html(body)) == STORY
+
+
+def test_credits_printed_in_table_rows_and_as_oleh():
+    table = ("<table class='credit'><tr><td>Penulis</td><td>: Kontributor Lhokseumawe, Masriadi"
+             "</td></tr><tr><td>Editor</td><td>: Caroline Damanik</td></tr></table>")
+    html = page_html(
+        "<article><h1>Ponsel Baru Meluncur Pekan Ini</h1><div class='konten'>"
+        + "".join(f"<p>{p}</p>" for p in STORY) + f"</div>{table}</article>",
+        head="<meta name='author' content='PT. Media Contoh - contoh.id'>",
+    )
+    record = generic_record(html)
+    assert (record["authors"], record["editors"]) == (["Masriadi"], ["Caroline Damanik"])
+    html = page_html(
+        "<article><h1>Ponsel Baru Meluncur Pekan Ini</h1><div itemprop='author' class='author'>"
+        "Oleh : <b>Maya Sofia</b></div><div class='konten'>"
+        + "".join(f"<p>{p}</p>" for p in STORY) + "</div></article>",
+        head="<meta name='author' content='PT. Media Contoh - contoh.id'>",
+    )
+    assert generic_record(html)["authors"] == ["Maya Sofia"]
+
+
+def test_a_decorated_meta_title_gives_way_to_the_printed_headline():
+    html = page_html(
+        "<article><h1>Bikin Gaduh Kota, Rumah Penyanyi Digerebek Polisi</h1><div class='isi'>"
+        + "".join(f"<p>{p}</p>" for p in STORY) + "</div></article>",
+        head="<meta property='og:title' content='Contoh.com: Musik - Bikin Gaduh Kota, Rumah "
+        "Penyanyi Digerebek Polisi'>",
+    )
+    assert generic_record(html)["title"] == "Bikin Gaduh Kota, Rumah Penyanyi Digerebek Polisi"
+
+
+def test_a_date_printed_under_the_headline_in_an_unnamed_element():
+    html = page_html(
+        "<article><h1>Ponsel Baru Meluncur Pekan Ini</h1>"
+        "<span class='v7-newsdetail-schedule'>Selasa, 23 Februari 2016 11:22</span>"
+        "<div class='isi'>" + "".join(f"<p>{p}</p>" for p in STORY) + "</div></article>"
+    )
+    record = generic_record(html)
+    assert (record["published_at"], record["date_source"]) == ("2016-02-23T11:22:00+07:00", "text")
+
+
+def test_run_together_article_body_keeps_each_quote_with_its_paragraph():
+    from newscrawl.extraction.parser import split_glued_paragraphs
+
+    glued = ('Uji coba dimulai Selasa (10/2/2026).Selama masa itu pengguna diminta mendaftar. '
+             'Kamera dipakai untuk merekam video."Dulu orang ragu," kata Rina.'
+             'Semua data dienkripsi, kata dia."Kami tidak menyimpan foto."Undang-undang mengatur.')
+    assert split_glued_paragraphs(glued).split("\n") == [
+        "Uji coba dimulai Selasa (10/2/2026).",
+        "Selama masa itu pengguna diminta mendaftar. Kamera dipakai untuk merekam video.",
+        '"Dulu orang ragu," kata Rina.',
+        'Semua data dienkripsi, kata dia.',
+        '"Kami tidak menyimpan foto."',
+        "Undang-undang mengatur.",
+    ]

@@ -77,6 +77,8 @@ NEGATIVE = re.compile(
 # The headline is not body text; it is read from the page's metadata.
 _UNSCORED = SKIP_TAGS | {"h1"}
 _MIN_PARAGRAPH = 25
+# Less text than this in the first pass's choice: score again without leaving anything out.
+_ENOUGH_TEXT = 500
 # Deeper than this the scorer stops descending (the recursion stays far below Python's limit).
 _MAX_DEPTH = 400
 # A caption or photo credit is never story text, whatever else its class says
@@ -138,7 +140,8 @@ def _text_length(text: str | None) -> int:
 class _Scorer:
     """One walk of the tree: text and link lengths per element, and paragraph scores."""
 
-    def __init__(self) -> None:
+    def __init__(self, skip_unlikely: bool = True) -> None:
+        self.skip_unlikely = skip_unlikely
         self.text_len: dict[etree._Element, int] = {}
         self.link_len: dict[etree._Element, int] = {}
         self.paragraphs: list[tuple[etree._Element, float]] = []
@@ -171,7 +174,11 @@ class _Scorer:
             run_commas += text.count(",")
         for child in element:
             child_tag = child.tag
-            if not isinstance(child_tag, str) or child_tag in _UNSCORED or is_unlikely(child):
+            if (
+                not isinstance(child_tag, str)
+                or child_tag in _UNSCORED
+                or (self.skip_unlikely and is_unlikely(child))
+            ):
                 pass
             elif child_tag == "br":
                 flush()
@@ -201,8 +208,8 @@ class _Scorer:
         return total, links, commas
 
 
-def _score(root: etree._Element) -> _Scores:
-    scorer = _Scorer()
+def _score(root: etree._Element, skip_unlikely: bool = True) -> _Scores:
+    scorer = _Scorer(skip_unlikely)
     body = root.find("body")
     scorer.walk(body if body is not None else root)
     content: dict[etree._Element, float] = {}
@@ -226,10 +233,37 @@ def _link_density(scores: _Scores, element: etree._Element) -> float:
     return scores.link_len.get(element, 0) / total if total else 0.0
 
 
+@dataclass
+class Content:
+    """The elements that hold the article text, in document order, and whether class names
+    may be trusted to prune them (False when only the second pass found the story)."""
+
+    elements: list[etree._Element]
+    trust_names: bool = True
+
+
+def find_content(root: etree._Element) -> Content:
+    """The article text's elements ([] when the page has no paragraph of text). They belong
+    to `root`: copy before changing them.
+
+    As readability does, a first pass leaves out subtrees named like furniture; when what it
+    finds is too short to be a story (a wrapper named "abmenu" can hold the whole column),
+    a second pass scores everything, and the names are not trusted to prune it either."""
+    chosen = _main_content(root, skip_unlikely=True)
+    if sum(len(" ".join(e.itertext()).strip()) for e in chosen) < _ENOUGH_TEXT:
+        second = _main_content(root, skip_unlikely=False)
+        if second:
+            return Content(second, trust_names=False)
+    return Content(chosen)
+
+
 def main_content(root: etree._Element) -> list[etree._Element]:
-    """The elements that hold the article text, in document order ([] when the page has no
-    paragraph of text). They belong to `root`: copy before changing them."""
-    scores = _score(root)
+    """The elements that hold the article text (see `find_content`)."""
+    return find_content(root).elements
+
+
+def _main_content(root: etree._Element, skip_unlikely: bool) -> list[etree._Element]:
+    scores = _score(root, skip_unlikely)
     if not scores.content:
         return []
     final = {
@@ -343,10 +377,11 @@ def _remove(element: etree._Element) -> None:
     parent.remove(element)
 
 
-def prune(container: etree._Element) -> etree._Element:
+def prune(container: etree._Element, trust_names: bool = True) -> etree._Element:
     """Remove what is not story text from a copy of the main content: scripts and the like,
-    headline <h1>s, subtrees named like furniture, and blocks that are mostly links, images or
-    lists with little prose (readability's "clean conditionally")."""
+    headline <h1>s, captions, subtrees named like furniture (when `trust_names`), and blocks
+    that are mostly links, images or lists with little prose (readability's "clean
+    conditionally")."""
     # Blocks that hold a player (iframe, video …): judged below, after the players are gone.
     with_player = {
         ancestor for player in container.iter(*_PLAYERS) for ancestor in _ancestors(player)
@@ -354,11 +389,14 @@ def prune(container: etree._Element) -> etree._Element:
     doomed = [
         element for element in container.iter()
         if element is not container and isinstance(element.tag, str)
-        and (element.tag in SKIP_TAGS or element.tag == "h1" or is_unlikely(element)
-             or CAPTION.search(_attrs(element)))
+        and (element.tag in SKIP_TAGS or element.tag == "h1"
+             or (trust_names and is_unlikely(element)) or CAPTION.search(_attrs(element)))
     ]
     for element in doomed:
         _remove(element)
+    # A link alone on its line is an insert ("Jangan lewatkan:" lists, one link per line).
+    for link in [a for a in container.iter("a") if _alone_on_its_line(a)]:
+        _remove(link)
     # Innermost first, so that a wrapper is judged on what is left inside it.
     blocks = [e for e in container.iter(*_CONDITIONAL) if e is not container]
     for element in reversed(blocks):
@@ -367,6 +405,26 @@ def prune(container: etree._Element) -> etree._Element:
         if _should_drop(element) or (element in with_player and _is_player_box(element)):
             _remove(element)
     return container
+
+
+_LINE_BREAKS = frozenset({"br", "p", "div", "li", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _alone_on_its_line(link: etree._Element) -> bool:
+    """Nothing but white space between the link and the line breaks around it."""
+    previous = link.getprevious()
+    parent = link.getparent()
+    if parent is None:
+        return False
+    before = previous.tail if previous is not None else parent.text
+    if (before or "").strip() or (link.tail or "").strip():
+        return False
+    following = link.getnext()
+    starts_line = previous is None or previous.tag in _LINE_BREAKS
+    ends_line = following is None or following.tag in _LINE_BREAKS
+    if previous is None and parent.tag not in _LINE_BREAKS:
+        return False  # a link inside a <b>/<span> of a longer line
+    return starts_line and ends_line and bool(" ".join(link.itertext()).strip())
 
 
 def _is_player_box(element: etree._Element) -> bool:
@@ -419,23 +477,28 @@ def is_prose(paragraphs: Iterable[str]) -> bool:
 
 
 def extract_container(
-    root: etree._Element, elements: list[etree._Element] | None = None
+    root: etree._Element, content: Content | None = None
 ) -> etree._Element | None:
-    """A pruned copy of the page's main content (`elements`, by default found by
-    `main_content`), wrapped in one <div>, or None."""
-    elements = main_content(root) if elements is None else elements
-    if not elements:
+    """A pruned copy of the page's main content (`content`, by default found by
+    `find_content`), wrapped in one <div>, or None."""
+    content = find_content(root) if content is None else content
+    if not content.elements:
         return None
-    return prune(wrap(elements))
+    return prune(wrap(content.elements), content.trust_names)
+
+
+def find_headline(root: etree._Element) -> etree._Element | None:
+    """The page's headline: the first <h1> of three words or more (a logo's <h1> is not)."""
+    return next(
+        (h for h in root.iter("h1") if len(" ".join(h.itertext()).split()) >= 3), None
+    )
 
 
 def article_region(root: etree._Element, elements: list[etree._Element]) -> etree._Element:
     """The element that holds the article: the nearest ancestor of the story text that also
     holds the page's headline (the first <h1> that is not a logo). Bylines, credits, the lead
     image and the tag list are looked for inside it, not in the cards around it."""
-    headline = next(
-        (h for h in root.iter("h1") if len(" ".join(h.itertext()).split()) >= 3), None
-    )
+    headline = find_headline(root)
     if not elements:
         if headline is None:
             return root

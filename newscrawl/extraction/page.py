@@ -189,11 +189,15 @@ class Page:
         return article or salvage_article(self.head.jsonld)
 
     @cached_property
-    def main_content(self) -> list[etree._Element]:
-        """The elements holding the article text, as the generic extractor finds them."""
-        from newscrawl.extraction.generic import main_content
+    def content(self) -> Any:
+        """The article text's elements, as the generic extractor finds them (`Content`)."""
+        from newscrawl.extraction.generic import find_content
 
-        return main_content(self.root)
+        return find_content(self.root)
+
+    @property
+    def main_content(self) -> list[etree._Element]:
+        return self.content.elements
 
     @cached_property
     def region(self) -> etree._Element:

@@ -220,14 +220,18 @@ class SiteParser:
                 if text:
                     return text
         site_names = [n for n in (self.outlet, self.name, page.meta("og:site_name")) if n]
-        for title in (
-            clean_text(text_value(page.ld.get("headline"))),
-            page.meta("og:title", "twitter:title"),
-            page.head.title,
-        ):
-            if title:
-                return without_site_name(title, site_names)
-        return None
+        headline = clean_text(text_value(page.ld.get("headline")))
+        if headline:
+            return without_site_name(headline, site_names)
+        meta_title = page.meta("og:title", "twitter:title") or page.head.title
+        if not meta_title:
+            return None
+        # "Site: Section - Headline": the page's own <h1> is the headline without the rest.
+        printed = generic.find_headline(page.root)
+        text = clean_text(" ".join(printed.itertext())) if printed is not None else ""
+        if text and text.casefold() in meta_title.casefold() and len(text) < len(meta_title):
+            return text
+        return without_site_name(meta_title, site_names)
 
     def extract_people(
         self, page: Page, layouts: Sequence[Layout]
@@ -268,6 +272,7 @@ class SiteParser:
         for candidates in (
             ld_names,
             printed.get("authors", []),
+            microdata_authors(page.region) if unknown_layout else [],
             split_names(page.meta("author")),
             printed_byline(page.region) if unknown_layout else [],
         ):
@@ -331,11 +336,13 @@ class SiteParser:
         """The first publish time the page prints where dates usually stand (a `<time>`,
         an itemprop, an element named like a date, after the headline), with a time of day:
         for pages no declared selector, JSON-LD or meta dates."""
-        for text in printed_date_texts(page.root):
-            if _TIME_OF_DAY.search(text):
-                when = self.parse_when(text)
-                if when is not None:
-                    return when
+        # Inside the article first (cards around it print their own dates), then the page.
+        for root in (page.region, page.root):
+            for text in printed_date_texts(root):
+                if _TIME_OF_DAY.search(text):
+                    when = self.parse_when(text)
+                    if when is not None:
+                        return when
         return None
 
     def parse_when(self, value: Any) -> datetime | None:
@@ -427,7 +434,7 @@ class SiteParser:
         return self.clean(paragraphs, rules or self.rules())
 
     def generic_body(self, page: Page) -> BodyParts | None:
-        container = generic.extract_container(page.root, page.main_content)
+        container = generic.extract_container(page.root, page.content)
         if container is None:
             return None
         parts = self.clean(
@@ -592,6 +599,14 @@ _TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _DATE_NAMES = re.compile(r"date|time|tanggal|tgl|waktu|publish|jam|posted", re.IGNORECASE)
 _DATE_TAGS = ("time", "span", "div", "p", "small", "li", "em", "strong", "b")
 _PRINTED_DATE_LIMIT = 80
+# A day printed with its month in words or in digits: "Selasa, 23 Februari 2016", "23/02/2016".
+_PRINTED_DAY = re.compile(
+    r"\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|Mei|May|Jun|Jul|Agu|Agt|Aug|Sep|Okt|Oct|Nov|Nop|Des|Dec)"
+    r"[a-z]*\.?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{4}\b",
+    re.IGNORECASE,
+)
+_UNNAMED_DATES = 5
+_UPDATE_WORD = re.compile(r"\b(?:Diperbarui|Diperbaharui|Diupdate|Updated?)\b", re.IGNORECASE)
 # A time labelled as an update is when the story was last edited, never its publish time.
 UPDATE_LABEL = re.compile(
     r"^\s*(?:Diperbarui|Diperbaharui|Diupdate|Update[d]?|Terakhir diperbarui)\b", re.IGNORECASE
@@ -602,32 +617,38 @@ def printed_date_texts(root: etree._Element) -> Iterator[str]:
     """Where a page prints its date: `<time datetime>`, `itemprop="datePublished"`, then the
     short texts of elements named like a date, those after the first headline first."""
     for value in root.xpath(
-        "//time/@datetime | //*[@itemprop='datePublished'][not(self::meta)]"
+        ".//time/@datetime | .//*[@itemprop='datePublished'][not(self::meta)]"
         "/@*[name()='content' or name()='datetime']"
     ):
         yield str(value)
-    headline = root.find(".//h1")
+    headline = generic.find_headline(root)
     after: list[str] = []
     before: list[str] = []
     seen_headline = headline is None
-    for element in root.iter(*_DATE_TAGS, "h1"):
+    unnamed: list[str] = []
+    for element in _outside_cards(root, (*_DATE_TAGS, "h1")):
         if element is headline:
             seen_headline = True
             continue
         if element.tag == "h1":
             continue
-        named = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if not _DATE_NAMES.search(named):
-            continue
         text = clean_text(" ".join(element.itertext()))
-        if text and len(text) <= _PRINTED_DATE_LIMIT and not UPDATE_LABEL.match(text):
+        if not text or len(text) > _PRINTED_DATE_LIMIT or _UPDATE_WORD.search(text):
+            continue
+        named = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if _DATE_NAMES.search(named):
             (after if seen_headline else before).append(text)
+        elif seen_headline and len(unnamed) < _UNNAMED_DATES and _PRINTED_DAY.search(text):
+            # A date printed under the headline in an element named otherwise ("schedule").
+            unnamed.append(text)
     yield from after
     yield from before
+    yield from unnamed
 
 
 _CREDIT_LABEL = re.compile(
-    r"^\s*(?:Penulis|Reporter|Pewarta|Wartawan|Editor|Penyunting|Redaktur)\s*:", re.IGNORECASE
+    r"^\s*(?:Penulis|Reporter|Pewarta|Wartawan|Editor|Penyunting|Redaktur|Oleh)\s*:",
+    re.IGNORECASE,
 )
 _BYLINE_NAMES = re.compile(r"author|byline|penulis|reporter|writer", re.IGNORECASE)
 _BYLINE_SKIP = re.compile(r"box|bio|avatar|img|photo|foto|list|more|other", re.IGNORECASE)
@@ -655,7 +676,7 @@ def printed_credits(region: etree._Element) -> dict[str, list[str]]:
     own, the colon outside it), outside the cards of other stories."""
     found: dict[str, list[str]] = {}
     for element in _outside_cards(region, ("div", "span", "p", "small", "li", "strong", "b",
-                                            "h5", "h6", "dd", "td")):
+                                            "h5", "h6", "dd", "td", "tr")):
         line = clean_text(" ".join(element.itertext()))
         if not line or len(line) > _CREDIT_LIMIT or not _CREDIT_LABEL.match(line):
             continue
@@ -679,6 +700,20 @@ def _outside_cards(region: etree._Element, tags: tuple[str, ...]) -> Iterator[et
             continue
         if element.tag in tags:
             yield element
+
+
+def microdata_authors(region: etree._Element) -> list[str]:
+    """Names in the article's schema.org microdata (`itemprop="author"`, or its nested
+    `itemprop="name"`), outside other stories' cards."""
+    names: list[str] = []
+    for element in _outside_cards(region, ("div", "span", "a", "p", "address", "li")):
+        if element.get("itemprop") != "author":
+            continue
+        named = element.xpath(".//*[@itemprop='name']")
+        source = named[0] if named else element
+        value = source.get("content") or " ".join(source.itertext())
+        names += [n for n in split_names(value) if n not in names]
+    return names
 
 
 def printed_byline(region: etree._Element) -> list[str]:

@@ -59,6 +59,11 @@ COMMON_DROP = (
     "[id^='div-gpt-ad']",
     "div.aevp",
     "[class*='pip-vid']",
+    # Embedded social posts quote another voice, not the outlet's story.
+    "blockquote.twitter-tweet",
+    "blockquote.instagram-media",
+    "blockquote.tiktok-embed",
+    "[class*='fb-post']",
 )
 
 # Whole paragraphs that are furniture, not story (matched on the cleaned paragraph text).
@@ -80,6 +85,9 @@ COMMON_BOILERPLATE = (
     r"(?:Bagikan|Share)\s*:?",
     r"(?i:(?:bagikan\s*:?\s*)?url telah tercopy)",
     r"Add as a preferred source on Google",
+    r"Jangan [Ll]ewatkan\s*!?\s*:?",
+    # A caption left between paragraphs: a short line that ends with its photo credit.
+    r"[^\n]{0,300}?(?:\(|\b)(?:Foto|FOTO|Photo|PHOTO|Dok\.?)\s*:\s*[^.!?()]{1,60}\)?\.?",
 )
 # Furniture that ends the story: everything from here on is dropped.
 COMMON_STOP = (
@@ -87,6 +95,7 @@ COMMON_STOP = (
     r"Tags?\s*:?",
     r"Related Articles?\b.*",
     r"Berita Terkait\b.*",
+    r"(?:Artikel |ARTIKEL )?(?:Terkait|TERKAIT)\s*:?",
     r"Most Popular\b.*",
     r"Recommendation\b.*",
 )

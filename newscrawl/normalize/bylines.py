@@ -49,8 +49,15 @@ _CREDIT_TAIL = re.compile(r"\s*(?:Copyright|COPYRIGHT|Hak Cipta|©).*$")
 EDITOR_CODE = re.compile(r"\(\s*([A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5}){0,3})\s*\)\s*$")
 
 
-# A domain, an address or an e-mail is no person's name ("mediaindonesia.com developer").
-_NOT_A_NAME = re.compile(r"\w\.(?:com|co\.id|id|net|org)\b|https?:|www\.|@", re.IGNORECASE)
+# A domain, an address, an e-mail or a company (PT = perseroan terbatas) is no person's name
+# ("mediaindonesia.com developer", "PT. VIVA MEDIA BARU"); nor is a role with a place
+# ("Kontributor Lhokseumawe, Masriadi": the name is after the comma).
+_NOT_A_NAME = re.compile(
+    r"\w\.(?:com|co\.id|id|net|org)\b|https?:|www\.|@|^PT\.?\s|^(?:Kontributor|Koresponden)\b",
+    re.IGNORECASE,
+)
+# A role word printed after the name in a byline box: "Dewi Kania Jurnalis".
+_ROLE_SUFFIX = re.compile(r"\s+Jurnalis$", re.IGNORECASE)
 
 
 def split_names(text: str | None) -> list[str]:
@@ -66,6 +73,7 @@ def split_names(text: str | None) -> list[str]:
             continue
         if _NOT_A_NAME.search(part):
             continue
+        part = _ROLE_SUFFIX.sub("", part)
         names.append(part)
     return unique(names)
 

@@ -110,6 +110,10 @@ class KompasTeknoSpider(NewsSpider):
         credit_authors, credit_editors = credit[:split], credit[split:]
         authors = split_names(page.meta("content_author")) or credit_authors
         editors = split_names(page.meta("content_editor")) or credit_editors
+        if not authors:
+            # Older and unknown templates print "Penulis : …" rows instead (shared reading).
+            authors, printed_editors = self.unlaid_people(page)
+            editors = editors or printed_editors
         # JSON-LD "author" is the editor: it may name the editor, never an author.
         return authors, editors or names(page.ld.get("author"))
 
