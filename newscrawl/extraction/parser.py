@@ -632,8 +632,8 @@ def printed_date_texts(root: etree._Element) -> Iterator[str]:
             continue
         if element.tag == "h1":
             continue
-        text = clean_text(" ".join(element.itertext()))
-        if not text or len(text) > _PRINTED_DATE_LIMIT or _UPDATE_WORD.search(text):
+        text = short_text(element, _PRINTED_DATE_LIMIT)
+        if not text or _UPDATE_WORD.search(text):
             continue
         named = f"{element.get('class') or ''} {element.get('id') or ''}"
         if _DATE_NAMES.search(named):
@@ -653,6 +653,9 @@ _CREDIT_LABEL = re.compile(
 _BYLINE_NAMES = re.compile(r"author|byline|penulis|reporter|writer", re.IGNORECASE)
 _BYLINE_SKIP = re.compile(r"box|bio|avatar|img|photo|foto|list|more|other", re.IGNORECASE)
 _CREDIT_LIMIT = 120
+_CREDIT_WORD = re.compile(
+    r"^\s*(?:Penulis|Reporter|Pewarta|Wartawan|Editor|Penyunting|Redaktur|Oleh)\b", re.IGNORECASE
+)
 _CAPTION_LIMIT = 300
 _DATE_TAIL = re.compile(
     r"\s*[,|-]?\s*(?:(?:Senin|Selasa|Rabu|Kamis|Jum'?at|Sabtu|Minggu)\b.*"
@@ -677,8 +680,11 @@ def printed_credits(region: etree._Element) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for element in _outside_cards(region, ("div", "span", "p", "small", "li", "strong", "b",
                                             "h5", "h6", "dd", "td", "tr")):
-        line = clean_text(" ".join(element.itertext()))
-        if not line or len(line) > _CREDIT_LIMIT or not _CREDIT_LABEL.match(line):
+        first = next((t for t in element.itertext() if t.strip()), "")
+        if not _CREDIT_WORD.match(first):
+            continue
+        line = short_text(element, _CREDIT_LIMIT)
+        if not line or not _CREDIT_LABEL.match(line):
             continue
         # A credit line may run on into the date: "Editor: Nama Jumat, 29 Maret 2024 …".
         line = _DATE_TAIL.sub("", line)
@@ -690,16 +696,49 @@ def printed_credits(region: etree._Element) -> dict[str, list[str]]:
 
 def _outside_cards(region: etree._Element, tags: tuple[str, ...]) -> Iterator[etree._Element]:
     """Elements of `region` with one of `tags`, skipping the subtrees of cards, lists and
-    widgets of other stories (their bylines and dates are not this article's)."""
-    walker = etree.iterwalk(region, events=("start",))
-    for _event, element in walker:
-        if element is not region and _CARD.search(
-            f"{element.get('class') or ''} {element.get('id') or ''}"
-        ):
-            walker.skip_subtree()
-            continue
+    widgets of other stories (their bylines and dates are not this article's). The walk is
+    made once per region and kept: several fields read the same region."""
+    key = id(region)
+    cached = _WALKS.get(key)
+    if cached is None or cached[0] is not region:
+        elements = []
+        walker = etree.iterwalk(region, events=("start",))
+        for _event, element in walker:
+            if not isinstance(element.tag, str):
+                continue
+            named = element.get("class") or element.get("id")
+            if element is not region and named and _CARD.search(
+                f"{element.get('class') or ''} {element.get('id') or ''}"
+            ):
+                walker.skip_subtree()
+                continue
+            elements.append(element)
+        cached = _WALKS[key] = (region, elements)
+        if len(_WALKS) > _WALK_CACHE:
+            _WALKS.pop(next(iter(_WALKS)))
+    for element in cached[1]:
         if element.tag in tags:
             yield element
+
+
+# The last few regions' walks (one page reads its region for several fields). Each entry
+# keeps its region, so an id is never mistaken for a later element's.
+_WALKS: dict[int, tuple[etree._Element, list[etree._Element]]] = {}
+_WALK_CACHE = 4
+
+
+def short_text(element: etree._Element, limit: int) -> str | None:
+    """The element's cleaned text if it is at most about `limit` characters, else None;
+    stops reading as soon as it is longer (an article-sized element is not read whole)."""
+    pieces = []
+    length = 0
+    for piece in element.itertext():
+        length += len(piece.strip())
+        if length > limit:
+            return None
+        pieces.append(piece)
+    text = clean_text(" ".join(pieces))
+    return text if len(text) <= limit else None
 
 
 def microdata_authors(region: etree._Element) -> list[str]:
