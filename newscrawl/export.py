@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -25,22 +26,37 @@ from newscrawl import datasheet
 from newscrawl.items import FIELD_ORDER
 
 FORMATS = ("jsonl", "csv", "parquet")
+# An export's file-name stem: no path separators, so files stay in the output folder.
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 LIST_FIELDS = ("authors", "editors", "editor_codes", "tags", "quality_flags")
 OBJECT_FIELDS = ("image", "rights")
 
 
-def read_store(articles_dir: Path, sources: Iterable[str] | None = None) -> Iterator[dict]:
+def read_store(
+    articles_dir: Path,
+    sources: Iterable[str] | None = None,
+    problems: list[dict[str, Any]] | None = None,
+) -> Iterator[dict]:
+    """The stored records. A line that is not a record (not JSON, JSON that is not an object,
+    an object without id or published_at) is skipped and, with `problems`, noted there with
+    its file and line number."""
     wanted = set(sources or [])
     for path in sorted(articles_dir.glob("*/*.jsonl")):
         if wanted and path.parent.name not in wanted:
             continue
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    try:
-                        yield json.loads(line)
-                    except ValueError:
-                        continue  # a truncated last line; the next crawl repairs it
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    record = None
+                if isinstance(record, dict) and record.get("id") and record.get("published_at"):
+                    yield record
+                elif problems is not None:
+                    problems.append({"file": str(path), "line": number,
+                                     "reason": "not JSON" if record is None else "not a record"})
 
 
 def latest_versions(records: Iterable[dict]) -> list[dict]:
@@ -88,15 +104,28 @@ def select(
     return out
 
 
-def write_jsonl(records: list[dict], path: Path) -> None:
+def write_jsonl(records: list[dict], path: Path, with_split: bool = False) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
-def write_csv(records: list[dict], path: Path) -> None:
-    """Lists joined with " | ", objects as JSON text: one row per article for spreadsheets."""
-    columns = list(FIELD_ORDER) + (["split"] if records and "split" in records[0] else [])
+# A cell a spreadsheet would read as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that starts like a formula gets a leading apostrophe (OWASP's advice), so
+    a title such as "=HYPERLINK(…)" stays text in Excel or LibreOffice."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(records: list[dict], path: Path, with_split: bool = False) -> None:
+    """Lists joined with " | ", objects as JSON text, formula-like cells neutralised: one row
+    per article for spreadsheets."""
+    columns = list(FIELD_ORDER) + (["split"] if with_split else [])
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
@@ -106,10 +135,10 @@ def write_csv(records: list[dict], path: Path) -> None:
                 row[name] = " | ".join(record.get(name) or [])
             for name in OBJECT_FIELDS:
                 row[name] = json.dumps(record[name], ensure_ascii=False) if record.get(name) else ""
-            writer.writerow({c: row.get(c) for c in columns})
+            writer.writerow({c: neutralise(row.get(c)) for c in columns})
 
 
-def write_parquet(records: list[dict], path: Path) -> None:
+def write_parquet(records: list[dict], path: Path, with_split: bool = False) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -120,7 +149,7 @@ def write_parquet(records: list[dict], path: Path) -> None:
     types.update({name: strings for name in LIST_FIELDS})
     types.update(word_count=integer, version=integer, image=image, rights=rights)
     fields = [pa.field(name, types[name]) for name in FIELD_ORDER]
-    if records and "split" in records[0]:
+    if with_split:  # the same schema whether or not any record was selected
         fields.append(pa.field("split", text))
     schema = pa.schema(fields)
     table = pa.Table.from_pylist(
@@ -173,10 +202,14 @@ def export(
 ) -> dict[str, Any]:
     """Write the dataset files and `<name>.manifest.json`; returns the manifest. `include`:
     more data directories whose stores are read too (other machines' in distributed mode)."""
+    if not SAFE_NAME.fullmatch(name):
+        raise ValueError(f"export name {name!r}: letters, digits, '.', '_' and '-' only")
     sources = list(sources or [])
     stores = [data_dir, *include]
+    problems: list[dict[str, Any]] = []
     latest = latest_versions(
-        record for store in stores for record in read_store(store / "articles", sources)
+        record for store in stores
+        for record in read_store(store / "articles", sources, problems)
     )
     records = select(
         latest, since=since, until=until, unique_stories=unique_stories, with_split=with_split,
@@ -187,7 +220,7 @@ def export(
     files = {}
     for fmt in formats:
         path = out_dir / f"{name}.{fmt}"
-        WRITERS[fmt](records, path)
+        WRITERS[fmt](records, path, with_split)
         files[path.name] = {"format": fmt, "sha256": sha256_of(path), "bytes": path.stat().st_size}
     by_source: dict[str, int] = {}
     for record in records:
@@ -214,6 +247,8 @@ def export(
         ),
         "fill_rates": fill_rates(records),
         "rights_reserved": sum(1 for r in records if (r.get("rights") or {}).get("reserved")),
+        # Lines of the store that are not records, skipped (the first 100 located).
+        "corrupt_lines": {"count": len(problems), "first": problems[:100]},
         "files": files,
         "schema": "newscrawl/schema/article.schema.json",
     }

@@ -31,6 +31,10 @@ NEWSCRAWL_MIN_WORDS = 40
 # generic extractor reads it and the record is flagged `generic_body`. 0 turns that off: such
 # articles are then dropped as `missing_body`.
 NEWSCRAWL_GENERIC_BODY = os.environ.get("NEWSCRAWL_GENERIC_BODY", "1")
+# Records with a longer title or body are dropped (title_too_long, body_too_long): no article
+# is that long, a page that gives one is broken.
+NEWSCRAWL_MAX_TITLE_CHARS = int(os.environ.get("NEWSCRAWL_MAX_TITLE_CHARS", "1000"))
+NEWSCRAWL_MAX_BODY_CHARS = int(os.environ.get("NEWSCRAWL_MAX_BODY_CHARS", "300000"))
 
 # --- politeness ---------------------------------------------------------------------------
 USER_AGENT = (
@@ -45,6 +49,10 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# Real article pages are 0.1-0.4 MB: a response (after decompression, so a gzip bomb too)
+# over 16 MB is cancelled and counted, instead of costing minutes and gigabytes to parse.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]

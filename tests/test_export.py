@@ -145,3 +145,59 @@ def test_datasheet_describes_the_exported_files(tmp_path):
     assert "train" in sheet and manifest["files"]["articles.datasheet.md"]["format"] == "datasheet"
     again = export(data, tmp_path / "again", ["jsonl"], with_split=True)
     assert again["files"] == manifest["files"]  # the datasheet is reproducible too
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
+    data = tmp_path / "data"
+    titles = ["=HYPERLINK(\"http://x\")", "+62 juta", "-1 persen", "@kominfo", "\tTab", "\rCR",
+              "Biasa", "Rp=10"]
+    _store(data, [_record(f"a:{n}", title=t) for n, t in enumerate(titles)])
+    export(data, tmp_path / "out", ["csv", "jsonl"])
+    with (tmp_path / "out" / "articles.csv").open(encoding="utf-8", newline="") as handle:
+        cells = sorted(row["title"] for row in csv.DictReader(handle))
+    assert sorted(cells) == sorted(["'=HYPERLINK(\"http://x\")", "'+62 juta", "'-1 persen",
+                                    "'@kominfo", "'\tTab", "'\rCR", "Biasa", "Rp=10"])
+    # The JSONL keeps the text as stored.
+    jsonl = [json.loads(line) for line in (tmp_path / "out" / "articles.jsonl").open()]
+    assert sorted(r["title"] for r in jsonl) == sorted(titles)
+
+
+def test_lines_that_are_not_records_are_skipped_and_located_in_the_manifest(tmp_path):
+    data = tmp_path / "data"
+    _store(data, [_record("a:1")])
+    partition = data / "articles" / "a" / "2024-03.jsonl"
+    with partition.open("a", encoding="utf-8") as handle:
+        handle.write("[1, 2, 3]\n{\"no\": \"id\"}\nnot json at all\n")
+        handle.write(json.dumps(_record("a:2")) + "\n")
+    manifest = export(data, tmp_path / "out", ["jsonl"])
+    assert manifest["records"] == 2
+    assert manifest["corrupt_lines"]["count"] == 3
+    assert [(p["line"], p["reason"]) for p in manifest["corrupt_lines"]["first"]] == [
+        (2, "not a record"), (3, "not a record"), (4, "not JSON"),
+    ]
+
+
+def test_export_names_cannot_leave_the_output_folder(tmp_path):
+    data = tmp_path / "data"
+    _store(data, [_record("a:1")])
+    for name in ("../../../x", "/etc/passwd", "a/b", ".hidden", ""):
+        try:
+            export(data, tmp_path / "out", ["jsonl"], name=name)
+        except ValueError:
+            continue
+        raise AssertionError(f"{name!r} accepted")
+    assert not (tmp_path / "x.jsonl").exists()
+    result = run_scrapy(["export", "--name", "../../../x"], data, mirror=None)
+    assert result.returncode == 2 and "--name" in result.log
+
+
+def test_an_empty_split_export_keeps_the_parquet_schema(tmp_path):
+    data = tmp_path / "data"
+    _store(data, [_record("a:1")])
+    full = export(data, tmp_path / "full", ["parquet"], with_split=True)
+    empty = export(data, tmp_path / "empty", ["parquet"], with_split=True,
+                   since=__import__("datetime").date(2030, 1, 1))
+    assert (full["records"], empty["records"]) == (1, 0)
+    schema = pq.read_schema(tmp_path / "full" / "articles.parquet")
+    assert pq.read_schema(tmp_path / "empty" / "articles.parquet") == schema
+    assert "split" in schema.names

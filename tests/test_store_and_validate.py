@@ -112,3 +112,14 @@ def test_every_stored_record_matches_the_published_schema(crawl):
     assert records
     for record in records:
         jsonschema.validate(record, schema)
+
+
+def test_records_too_large_to_be_articles_are_dropped_with_a_reason():
+    from newscrawl.pipelines.validate import missing_reason
+
+    record = {"url": "https://x.id/a", "title": "Judul", "body": "Isi berita.",
+              "published_at": "2025-06-03T14:35:00+07:00"}
+    assert missing_reason(record) is None
+    assert missing_reason({**record, "title": "x" * 10_000}) == "title_too_long"
+    assert missing_reason({**record, "body": "kata " * 2_000_000}) == "body_too_long"
+    assert missing_reason({**record, "body": "kata " * 2_000}, max_body=5_000) == "body_too_long"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.export import FORMATS, export
+from newscrawl.export import FORMATS, SAFE_NAME, export
 from newscrawl.spiders.base import parse_day
 
 
@@ -67,6 +68,9 @@ class Command(ScrapyCommand):
         for directory in (data_dir, *map(Path, opts.include)):
             if not (directory / "articles").exists():
                 raise UsageError(f"no stored articles under {directory}/articles (crawl first)")
+        if not SAFE_NAME.fullmatch(opts.name):
+            raise UsageError(f"--name {opts.name!r}: letters, digits, '.', '_' and '-' only "
+                             "(the files go into the output folder)")
         out = Path(opts.out) if opts.out else data_dir / "exports" / opts.name
         sources = [s.strip() for s in (opts.only or "").split(",") if s.strip()]
         manifest = export(
@@ -78,6 +82,12 @@ class Command(ScrapyCommand):
         print(f"{manifest['records']} records ({manifest['stories']} stories) from "
               f"{len(manifest['by_source'])} sources, published {manifest['published_from']} "
               f"to {manifest['published_to']}")
+        corrupt = manifest["corrupt_lines"]
+        if corrupt["count"]:
+            first = corrupt["first"][0]
+            print(f"  {corrupt['count']} stored lines are not records and were skipped (first: "
+                  f"{first['file']} line {first['line']}, {first['reason']}; all in the manifest)",
+                  file=sys.stderr)
         for file, info in manifest["files"].items():
             print(f"  {out / file}  {info['bytes']} bytes  sha256 {info['sha256'][:16]}…")
         print(f"  {out / (opts.name + '.manifest.json')}")
