@@ -102,11 +102,33 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
         "blocked": int(stats.get("newscrawl/blocked", 0))
         + int(stats.get("robotstxt/forbidden", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
+        # Responses given up on, by status, and downloads that failed, by exception (timeouts,
+        # connections lost mid-body, responses over DOWNLOAD_MAXSIZE).
+        "http_errors": {
+            k.rpartition("/")[2]: int(v) for k, v in sorted(stats.items())
+            if k.startswith("httperror/response_ignored_status_count/")
+        },
+        "download_errors": {
+            k.rpartition("/")[2].rpartition(".")[2]: int(v) for k, v in sorted(stats.items())
+            if k.startswith("downloader/exception_type_count/")
+        },
+        "retries": int(stats.get("retry/count", 0)),
+        "retries_exhausted": int(stats.get("retry/max_reached", 0)),
+        # Articles not fetched, by reason (http_403, too_large, DownloadTimeoutError …): a
+        # later run fetches them again.
+        "fetch_failed": {
+            k.removeprefix("newscrawl/fetch_failed/"): int(v) for k, v in sorted(stats.items())
+            if k.startswith("newscrawl/fetch_failed/")
+        },
+        # Requests not sent because this run had already made them (redirect loops end here).
+        "duplicate_requests": int(stats.get("dupefilter/filtered", 0)),
+        "offsite_filtered": int(stats.get("offsite/filtered", 0)),
         "parser_exceptions": _sum_prefix(stats, "spider_exceptions/"),
         "discovered": int(stats.get("newscrawl/articles/discovered", 0)),
         "checked": checked,
         "stored": stored,
         "requests": int(stats.get("downloader/request_count", 0)),
+        "responses": int(stats.get("response_received_count", 0)),
         "bytes": int(stats.get("downloader/response_bytes", 0)),
         "duration_s": round(float(duration or 0), 1),
         "rates": {
@@ -223,6 +245,17 @@ def judge(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[str
     if report["finish_reason"] != "finished":
         # No finish reason at all: the crawl never ended normally (killed, or never closed).
         report["status"] = "failed"
+    elif report.get("requests") and not report.get("responses", 1):
+        # Every request failed before any answer (DNS, refused connections, timeouts): the
+        # outlet was never reached, which says nothing about its layout.
+        report["status"] = "failed"
+        errors = report.get("download_errors") or {}
+        report["failure"] = report.get("failure") or (
+            "no response to any of {} requests ({})".format(
+                report["requests"],
+                ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) or "no answer",
+            )
+        )
     elif report["blocked"] and not report["checked"]:
         report["status"] = "blocked"
     elif any(not m.passed for m in monitors):

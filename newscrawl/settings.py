@@ -15,6 +15,9 @@ COMMANDS_MODULE = "newscrawl.commands"
 NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
 # A directory with manifest.jsonl: every request is answered from it (see newscrawl/mirror.py).
 NEWSCRAWL_MIRROR = os.environ.get("NEWSCRAWL_MIRROR") or None
+# Send every request to this host:port instead (a stand-in server on loopback for tests and
+# benchmarks; see newscrawl/mirror.py).
+NEWSCRAWL_HOST_OVERRIDE = os.environ.get("NEWSCRAWL_HOST_OVERRIDE") or None
 # Distributed mode (newscrawl/distributed.py): a Redis shared by every crawler process.
 NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL") or None
 # Processes with the same run id split one crawl; default: the UTC hour they started in.

@@ -16,6 +16,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from newscrawl.pipelines.guard import STORAGE_ERRORS
 from newscrawl.spiders.base import ARTICLE
 from newscrawl.state import CrawlState
 
@@ -43,7 +44,11 @@ class SkipKnownMiddleware:
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
-        self.state = CrawlState.acquire(self.data_dir, self.redis_url)
+        try:
+            self.state = CrawlState.acquire(self.data_dir, self.redis_url)
+        except STORAGE_ERRORS:
+            # The store pipeline says why and stops the crawl; nothing is skipped meanwhile.
+            self.state = None
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.state is not None and reason == "finished":

@@ -110,17 +110,21 @@ def test_a_failed_write_is_undone_and_reported(tmp_path, monkeypatch):
 FULL_DISK_SPIDERS = ("cnbcindonesia", "detikinet", "kompastekno", "antaratekno")
 
 
+def mount_tmpfs(mount_point: Path, size: str) -> None:
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+        capture_output=True, text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+
+
 @pytest.fixture
 def small_filesystem(tmp_path):
     """A 256 KiB tmpfs: too small for the ledger and the records of four outlets."""
     mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
-        capture_output=True, text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    mount_tmpfs(mount_point, "256k")
     try:
         yield mount_point
     finally:
@@ -209,3 +213,57 @@ def test_lines_that_are_not_records_are_skipped_counted_and_located(tmp_path, ca
     finally:
         state.ledger.close()
     assert "2025-06.jsonl: line 2 after byte 0 is not a record" in caplog.text
+
+
+# ------------------------------------------------------------------ an unusable data directory
+@pytest.fixture
+def read_only_data(tmp_path):
+    """A data directory with one crawl's records, on a filesystem then remounted read-only."""
+    mount_point = tmp_path / "ro"
+    mount_tmpfs(mount_point, "8m")
+    try:
+        data = mount_point / "data"
+        assert run_scrapy(["crawlall", "--only", "detikinet"], data).returncode == runs.EXIT_OK
+        subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
+        yield data, stored_ids(data)
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_read_only_data_directory_is_one_line_and_exit_6(read_only_data):
+    data, before = read_only_data
+    result = run_scrapy(["crawlall", "--only", "detikinet"], data)
+    assert result.returncode == runs.EXIT_FAILED
+    assert result.log.strip() == (
+        f"crawlall: cannot write to the data directory {data}: Read-only file system; "
+        "set NEWSCRAWL_DATA_DIR (or -s NEWSCRAWL_DATA_DIR=...) to a writable directory"
+    )
+    # scrapy crawl says the same in one error line and stops without fetching articles.
+    crawl = run_scrapy(["crawl", "detikinet"], data)
+    assert "Traceback" not in crawl.log
+    errors = [line for line in crawl.log.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and "Read-only file system" in errors[0]
+    assert crawl.stat("newscrawl/articles/discovered") == 0
+    assert "'finish_reason': 'storage_failed'" in crawl.log
+    assert stored_ids(data) == before
+
+
+def test_a_data_directory_that_is_a_file(tmp_path):
+    data = tmp_path / "data"
+    data.write_text("not a directory")
+    result = run_scrapy(["crawlall", "--only", "detikinet"], data)
+    assert result.returncode == runs.EXIT_FAILED
+    assert "is a file, not a directory" in result.log and "Traceback" not in result.log
+
+
+def test_an_outlet_that_never_answers_is_failed_not_healthy(tmp_path):
+    # Nothing listens on port 9 of 127.0.0.1: every request is refused, as with a DNS failure.
+    data = tmp_path / "data"
+    result = run_scrapy(
+        ["crawlall", "--only", "detikinet", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_DELAY=0",
+         "-s", "AUTOTHROTTLE_ENABLED=0"],
+        data, mirror=None, env={"NEWSCRAWL_HOST_OVERRIDE": "127.0.0.1:9"},
+    )
+    assert result.returncode == runs.EXIT_FAILED
+    assert "detikinet: failed (finished): no response to any of" in result.log
+    assert "DownloadConnectionRefusedError" in result.log

@@ -17,7 +17,8 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl import runs
+from newscrawl import datadir, runs
+from newscrawl.datadir import write_problem
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.spiders.base import parse_day
 
@@ -62,6 +63,11 @@ class Command(ScrapyCommand):
         self.run_id = self.started.strftime("%Y%m%dT%H%M%SZ")
         data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
         self.data_dir = data_dir
+        self.data_problem = write_problem(data_dir)
+        if self.data_problem:
+            # Said in one line by run(); nothing is started or logged.
+            self.settings.set("LOG_ENABLED", False, priority="cmdline")
+            return
         logs = data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         self.log_file = logs / f"crawlall-{self.run_id}.log"
@@ -75,6 +81,10 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
+        if self.data_problem:
+            print(f"crawlall: {self.data_problem}; {datadir.FIX}", file=sys.stderr)
+            self.exitcode = runs.EXIT_FAILED
+            return
         available = sorted(self.crawler_process.spider_loader.list())
         only, skip = _names(opts.only), _names(opts.skip)
         unknown = sorted(set(only + skip) - set(available))

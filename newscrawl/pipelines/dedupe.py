@@ -44,7 +44,7 @@ class DedupePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.state = CrawlState.acquire(self.data_dir, self.redis_url)
+        self.state = self.guard.open_state(self.data_dir, self.redis_url)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.state is not None:
@@ -52,6 +52,8 @@ class DedupePipeline:
             self.state = None
 
     def process_item(self, item: object, spider: Spider | None = None) -> object:
+        if self.state is None:
+            raise DropItem(f"storage_failed: {ItemAdapter(item).get('url')}")
         with self.guard.writing(ItemAdapter(item).get("url")):
             return self.dedupe(item)
 

@@ -12,11 +12,16 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from redis.exceptions import RedisError
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
+
+from newscrawl.datadir import FIX, write_problem
+from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +43,38 @@ class StorageGuard:
             self.fail(exc)
             raise DropItem(f"{STORAGE_FAILED}: {exc}: {url}") from exc
 
+    def open_state(self, data_dir: Path, redis_url: str | None) -> CrawlState | None:
+        """The crawl state, or None when it cannot be opened (a read-only or full data
+        directory, an unreachable Redis): then the crawl stops at once, saying why."""
+        problem = write_problem(data_dir)
+        if problem is None:
+            try:
+                return CrawlState.acquire(data_dir, redis_url)
+            except STORAGE_ERRORS as exc:
+                problem = f"cannot open the crawl state under {data_dir}: {exc}"
+        self.fail(OSError(f"{problem}; {FIX}"))
+        return None
+
     def fail(self, exc: BaseException) -> None:
         stats = self.crawler.stats
         if stats is not None:
             stats.inc_value(f"newscrawl/dropped/{STORAGE_FAILED}")
-            stats.set_value("newscrawl/storage_error", f"{type(exc).__name__}: {exc}")
-        if self.stopping:
+            stats.set_value("newscrawl/storage_error", str(exc) if type(exc) is OSError
+                            else f"{type(exc).__name__}: {exc}")
+        # Both writing pipelines have a guard: the crawl is stopped, and said so, once.
+        if self.stopping or getattr(self.crawler, "_newscrawl_storage_failed", False):
             return
         self.stopping = True
+        self.crawler._newscrawl_storage_failed = True  # type: ignore[attr-defined]
         logger.error("Cannot store records (%s: %s); stopping the crawl", type(exc).__name__, exc)
         engine = self.crawler.engine
-        if engine is not None and engine.spider is not None:
+        if engine is not None and engine.spider is not None and engine._slot is not None:
+            deferred_from_coro(engine.close_spider_async(reason=STORAGE_FAILED))
+        else:
+            # Still opening: the engine is told to stop as soon as it runs.
+            self.crawler.signals.connect(self._stop_when_open, signal=signals.spider_opened)
+
+    def _stop_when_open(self, spider: object) -> None:
+        engine = self.crawler.engine
+        if engine is not None:
             deferred_from_coro(engine.close_spider_async(reason=STORAGE_FAILED))

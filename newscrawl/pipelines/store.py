@@ -18,6 +18,7 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from newscrawl.jsonl import (
     append_line,
@@ -53,7 +54,9 @@ class JsonlStorePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.state = CrawlState.acquire(self.root, self.redis_url)
+        self.state = self.guard.open_state(self.root, self.redis_url)
+        if self.state is None:
+            return
         if self.story_window_days > 0:
             # Copies of a story appear within days: older records stop being matched before
             # this crawl matches anything, so the story index stays small (they keep their
@@ -82,6 +85,8 @@ class JsonlStorePipeline:
         return handle
 
     def process_item(self, item: object, spider: Spider | None = None) -> object:
+        if self.state is None:
+            raise DropItem(f"storage_failed: {ItemAdapter(item).get('url')}")
         record = complete_record(ItemAdapter(item).item)
         path = partition_path(self.root, record)
         with self.guard.writing(record["url"]):

@@ -28,8 +28,11 @@ from urllib.parse import quote
 import scrapy
 from lxml import etree
 from parsel import Selector
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
 from newscrawl import distributed
@@ -217,8 +220,26 @@ class NewsSpider(SiteParser, scrapy.Spider):
         if self.article_query:
             url += ("&" if "?" in url else "?") + self.article_query
         return scrapy.Request(
-            url, callback=self.parse_article, meta={"newscrawl_kind": ARTICLE, **meta}
+            url, callback=self.parse_article, errback=self.article_failed,
+            meta={"newscrawl_kind": ARTICLE, **meta},
         )
+
+    def article_failed(self, failure: Failure) -> None:
+        """An article that could not be fetched (retries spent, an HTTP error, a response
+        over the size limit, a connection lost): counted by reason for the run report. It is
+        not in the ledger, so a later run fetches it again."""
+        if failure.check(HttpError):
+            reason = f"http_{failure.value.response.status}"
+        elif "max size" in str(failure.value) or "DOWNLOAD_MAXSIZE" in str(failure.value):
+            reason = "too_large"  # declared over DOWNLOAD_MAXSIZE, or over it once decompressed
+        elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            reason = "robots_forbidden"
+        else:
+            reason = failure.type.__name__ if failure.type else "unknown"
+        self._inc(f"newscrawl/fetch_failed/{reason}")
+        request = getattr(failure, "request", None)
+        logger.warning("Article not fetched (%s): %s", reason,
+                       request.url if request is not None else failure.getErrorMessage())
 
     def _any_channel_links(self, response: TextResponse) -> set[str]:
         scope = response.css(self.listing_links) if self.listing_links else response
@@ -378,6 +399,12 @@ class NewsSpider(SiteParser, scrapy.Spider):
             logger.warning("Not an HTML page: %s", response.url)
             return
         page = page_of(response)
+        unusable = unusable_page(page.html)
+        if unusable:
+            self._inc(f"newscrawl/dropped/{unusable}")
+            logger.warning("%s, not stored: %s", unusable.replace("_", " ").capitalize(),
+                           response.url)
+            return
         if looks_truncated(page.html):
             yield from self.truncated(response)
             return
@@ -404,6 +431,18 @@ class NewsSpider(SiteParser, scrapy.Spider):
         self._inc("newscrawl/dropped/truncated_page")
         logger.warning("Page cut off in transfer (%d bytes, %d tries), not stored: %s",
                        len(response.body), tries + 1, response.url)
+
+
+def unusable_page(html: str) -> str | None:
+    """Why a 200 answer cannot be an article page at all: "empty_page" (nothing in it),
+    "not_html" (no markup: binary or plain bytes served as text/html); else None."""
+    head = html[:4096]
+    if not head.strip():
+        return "empty_page"
+    if "<" not in head or (head.count("\ufffd") + sum(c < " " and c not in "\t\r\n"
+                                                       for c in head)) > len(head) // 20:
+        return "not_html"
+    return None
 
 
 # A page cut off in transfer is asked for this many more times before it is given up on.
