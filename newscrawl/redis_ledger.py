@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,6 +47,7 @@ from typing import Any
 
 import redis
 
+from newscrawl.distributed import REDIS_TIMEOUTS
 from newscrawl.ledger import (
     KnownArticle,
     StoryMember,
@@ -87,7 +89,7 @@ class RedisLedger:
     ) -> None:
         self.path = url  # named like Ledger.path, for messages
         self.prefix = prefix
-        self.redis = client or redis.Redis.from_url(url)
+        self.redis = client or redis.Redis.from_url(url, **REDIS_TIMEOUTS)
         self.redis.ping()  # fail at start, with the server's address, not mid-crawl
         self._lock = threading.RLock()
         self._depth = 0
@@ -97,6 +99,21 @@ class RedisLedger:
 
     def _key(self, name: str) -> str:
         return self.prefix + name
+
+    # -- data loss -------------------------------------------------------------------
+
+    def claim_epoch(self) -> tuple[str, bool]:
+        """The token of the Redis data this process works on, and whether this call made
+        it: a Redis without one holds no crawl state (new, or it lost its data). A run that
+        later finds a different token, or none, knows Redis lost its data meanwhile."""
+        token = uuid.uuid4().hex
+        created = bool(self.redis.set(self._key("epoch"), token, nx=True))
+        current = self.redis.get(self._key("epoch"))
+        return (current.decode() if isinstance(current, bytes) else str(current)), created
+
+    def epoch(self) -> str | None:
+        value = self.redis.get(self._key("epoch"))
+        return value.decode() if isinstance(value, bytes) else value
 
     def _get_json(self, name: str, field: str) -> dict[str, Any] | None:
         raw = self.redis.hget(self._key(name), field)

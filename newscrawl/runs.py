@@ -93,6 +93,8 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
             "records_reconciled": int(stats.get("newscrawl/store/reconciled", 0)),
             "torn_lines_cut": int(stats.get("newscrawl/store/repaired_lines", 0)),
             "corrupt_lines_skipped": int(stats.get("newscrawl/store/corrupt_lines", 0)),
+            "redis_refilled_from_store": int(stats.get("newscrawl/state/redis_refilled", 0)),
+            "redis_lost_during_run": bool(stats.get("newscrawl/state/redis_lost_during_run")),
         },
         "new": int(stats.get("newscrawl/new", 0)),
         "updated": int(stats.get("newscrawl/updated", 0)),
@@ -242,8 +244,11 @@ def judge(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[str
     """Fill in a source report's monitors and status."""
     monitors = run_monitors(report, history)
     report["monitors"] = [m.__dict__ for m in monitors]
-    if report["finish_reason"] != "finished":
-        # No finish reason at all: the crawl never ended normally (killed, or never closed).
+    if report["finish_reason"] != "finished" or report.get("failure"):
+        # No finish reason at all: the crawl never ended normally (killed, or never closed);
+        # a storage failure fails the source however the engine then wound down.
+        report["status"] = "failed"
+    elif (report.get("state") or {}).get("redis_lost_during_run"):
         report["status"] = "failed"
     elif report.get("requests") and not report.get("responses", 1):
         # Every request failed before any answer (DNS, refused connections, timeouts): the
@@ -321,14 +326,20 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
             f"ledger was damaged: moved to {state['ledger_rebuilt_from_store']} and rebuilt "
             f"from the store ({state['records_reconciled']} records)"
         )
+    if state.get("redis_refilled_from_store"):
+        lines.append(
+            f"Redis held no crawl state (new, or it lost its data): this machine's store was "
+            f"read back into it ({state['redis_refilled_from_store']} records); run "
+            "`newscrawl catchup` on the other machines before they crawl"
+        )
     if state.get("corrupt_lines_skipped"):
         lines.append(f"store: {state['corrupt_lines_skipped']} lines that are not records "
                      "skipped (see the log for file and line)")
     for s in sources:
         if s["status"] == "failed":
             why = s.get("failure") or "the crawl did not finish normally"
-            lines.append(f"{s['source']}: failed ({s.get('finish_reason') or 'no finish reason'}):"
-                         f" {why}")
+            lines.append(f"{s['source']}: failed: {why} "
+                         f"(finish reason: {s.get('finish_reason') or 'none'})")
         for monitor in s["monitors"]:
             if not monitor["passed"]:
                 lines.append(f"{s['source']}: {monitor['name']} failed: {monitor['detail']}")

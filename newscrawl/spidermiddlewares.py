@@ -7,6 +7,7 @@ stage stores it as a new version only if its body changed).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,9 +17,11 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from newscrawl.pipelines.guard import STORAGE_ERRORS
+from newscrawl.pipelines.guard import STORAGE_ERRORS, storage_failed
 from newscrawl.spiders.base import ARTICLE
 from newscrawl.state import CrawlState
+
+logger = logging.getLogger(__name__)
 
 
 class SkipKnownMiddleware:
@@ -51,21 +54,30 @@ class SkipKnownMiddleware:
             self.state = None
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.state is not None and reason == "finished":
-            self.state.ledger.mark_run(spider.name)
-        if self.state is not None:
+        if self.state is None:
+            return
+        try:
+            if reason == "finished" and not storage_failed(self.crawler):
+                self.state.ledger.mark_run(spider.name)
             self.state.release()
-            self.state = None
+        except STORAGE_ERRORS as exc:
+            logger.warning("Could not close the crawl state cleanly: %s", exc)
+        self.state = None
 
     def keep(self, request: Any, spider: Spider) -> bool:
         if not isinstance(request, Request) or request.meta.get("newscrawl_kind") != ARTICLE:
             return True
-        if self.state is None:
+        if self.state is None or storage_failed(self.crawler):
             return True
         canonicalize = getattr(spider, "canonicalize", None)
         url = canonicalize(request.url) if canonicalize else request.url
         ledger = self.state.ledger
-        if not ledger.is_known_url(url):
+        try:
+            known = ledger.is_known_url(url)
+        except STORAGE_ERRORS:
+            # The ledger is gone (Redis lost): the pipelines stop the crawl and say why.
+            return True
+        if not known:
             return True
         now = datetime.now(timezone.utc)
         if self.revisit and ledger.needs_revisit(

@@ -34,6 +34,8 @@ class CrawlState:
         self.redis_url = redis_url
         self.ledger: Any
         self.ledger_moved: Path | None = None
+        self.redis_epoch: str | None = None
+        self.redis_was_empty = False
         if redis_url:
             # Distributed mode: one ledger for every process on every machine; each keeps
             # its own store, whose offsets are remembered per store.
@@ -41,6 +43,9 @@ class CrawlState:
 
             self.ledger = RedisLedger(redis_url)
             self.store_id = f"{socket.gethostname()}:{self.articles_dir.resolve()}:"
+            # No epoch in Redis: it holds no crawl state (new, or its data was lost), and
+            # this store is read back into it below.
+            self.redis_epoch, self.redis_was_empty = self.ledger.claim_epoch()
         else:
             # A damaged ledger is moved aside and rebuilt from the store below.
             self.ledger, self.ledger_moved = open_checked(

@@ -146,7 +146,7 @@ def test_a_full_disk_stops_the_crawl_loses_nothing_and_the_next_run_catches_up(
     only = ["--only", ",".join(FULL_DISK_SPIDERS)]
     full = run_scrapy(["crawlall", *only], data)
     assert full.returncode == runs.EXIT_FAILED, full.log[-2000:]
-    assert "failed (storage_failed)" in full.log
+    assert "(finish reason: storage_failed)" in full.log
     assert "could not write the run report" in full.log
     assert "Traceback" not in full.log
     assert not list((data / "runs").glob("*.tmp"))
@@ -265,5 +265,5 @@ def test_an_outlet_that_never_answers_is_failed_not_healthy(tmp_path):
         data, mirror=None, env={"NEWSCRAWL_HOST_OVERRIDE": "127.0.0.1:9"},
     )
     assert result.returncode == runs.EXIT_FAILED
-    assert "detikinet: failed (finished): no response to any of" in result.log
+    assert "detikinet: failed: no response to any of" in result.log
     assert "DownloadConnectionRefusedError" in result.log

@@ -29,6 +29,12 @@ STORAGE_ERRORS = (OSError, sqlite3.Error, RedisError)
 STORAGE_FAILED = "storage_failed"
 
 
+def storage_failed(crawler: Crawler | None) -> bool:
+    """Whether this crawl has already failed to store: what still runs while it winds down
+    must not wait on the broken store or Redis again."""
+    return bool(getattr(crawler, "_newscrawl_storage_failed", False))
+
+
 class StorageGuard:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -37,6 +43,8 @@ class StorageGuard:
     @contextmanager
     def writing(self, url: str) -> Iterator[None]:
         """Run a store or ledger write; a storage error drops the record and stops the crawl."""
+        if storage_failed(self.crawler):
+            raise DropItem(f"{STORAGE_FAILED}: {url}")
         try:
             yield
         except STORAGE_ERRORS as exc:

@@ -69,6 +69,10 @@ class JsonlStorePipeline:
             self.stats.set_value("newscrawl/store/reconciled", self.state.reconciled)
         if self.state.corrupt_lines:
             self.stats.set_value("newscrawl/store/corrupt_lines", self.state.corrupt_lines)
+        if self.state.redis_was_empty and self.state.reconciled:
+            self.stats.set_value("newscrawl/state/redis_refilled", self.state.reconciled)
+        if self.state.redis_epoch:
+            self.stats.set_value("newscrawl/state/redis_epoch", self.state.redis_epoch)
         if self.state.ledger_moved is not None:
             self.stats.set_value("newscrawl/state/ledger_rebuilt", str(self.state.ledger_moved))
 
