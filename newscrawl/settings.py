@@ -38,6 +38,8 @@ NEWSCRAWL_GENERIC_BODY = os.environ.get("NEWSCRAWL_GENERIC_BODY", "1")
 # is that long, a page that gives one is broken.
 NEWSCRAWL_MAX_TITLE_CHARS = int(os.environ.get("NEWSCRAWL_MAX_TITLE_CHARS", "1000"))
 NEWSCRAWL_MAX_BODY_CHARS = int(os.environ.get("NEWSCRAWL_MAX_BODY_CHARS", "300000"))
+# A stored line (one record as JSON) over this many bytes is dropped as record_too_large.
+NEWSCRAWL_MAX_RECORD_BYTES = int(os.environ.get("NEWSCRAWL_MAX_RECORD_BYTES", str(2 << 20)))
 
 # --- politeness ---------------------------------------------------------------------------
 USER_AGENT = (

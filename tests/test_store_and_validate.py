@@ -123,3 +123,12 @@ def test_records_too_large_to_be_articles_are_dropped_with_a_reason():
     assert missing_reason({**record, "title": "x" * 10_000}) == "title_too_long"
     assert missing_reason({**record, "body": "kata " * 2_000_000}) == "body_too_long"
     assert missing_reason({**record, "body": "kata " * 2_000}, max_body=5_000) == "body_too_long"
+
+
+def test_a_record_line_over_the_limit_is_not_stored(crawl):
+    # The limit set below one ordinary record: every record is refused, counted, not stored.
+    result = crawl("detikinet", "-s", "NEWSCRAWL_MAX_RECORD_BYTES=1000")
+    assert result.returncode == 0
+    assert result.stat("newscrawl/dropped/record_too_large") >= 3
+    assert result.records() == []
+    assert "record_too_large: " in result.log

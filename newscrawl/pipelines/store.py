@@ -34,6 +34,9 @@ from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
 
+# A stored line longer than this is refused (a 300,000-character body is ~0.6 MB in UTF-8).
+MAX_RECORD_BYTES = 2 * 1024 * 1024
+
 
 class JsonlStorePipeline:
     def __init__(self, crawler: Crawler):
@@ -45,6 +48,9 @@ class JsonlStorePipeline:
         self.story_window_days = crawler.settings.getfloat("NEWSCRAWL_STORY_WINDOW_DAYS", 30)
         self.handles: dict[Path, int] = {}
         self.guard = StorageGuard(crawler)
+        self.max_record_bytes = crawler.settings.getint(
+            "NEWSCRAWL_MAX_RECORD_BYTES", MAX_RECORD_BYTES
+        )
         self.state: CrawlState | None = None
         # Body lengths of this run's records, for the run report's median (one int each).
         self.body_words: list[int] = []
@@ -97,6 +103,11 @@ class JsonlStorePipeline:
             handle = self.open_partition(path)
         assert self.state is not None
         line = encode_record(record)
+        if len(line) > self.max_record_bytes:
+            # No article makes a line this long (titles and bodies are capped before): some
+            # other field ran away. Not stored, not recorded.
+            self.stats.inc_value("newscrawl/dropped/record_too_large")
+            raise DropItem(f"record_too_large: {len(line)} bytes: {record['url']}")
         # The last check, the write and the ledger commit are one step for every process
         # writing this partition (the file lock) and, in distributed mode, for every process
         # sharing the ledger (its write lock), so no two crawls both store an article.
