@@ -142,6 +142,20 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
             "long_body": fill_rate("newscrawl/fill/long_body"),
         },
         "body_words_median": stats.get("newscrawl/body_words_median"),
+        # Article links per discovery source, those only one source knew, and listing pages
+        # where the declared container held no article link (read from the whole page).
+        "discovery": {
+            "links": {
+                k.removeprefix("newscrawl/links/from/"): int(v) for k, v in sorted(stats.items())
+                if k.startswith("newscrawl/links/from/")
+            },
+            "only": {
+                k.removeprefix("newscrawl/links/only/"): int(v) for k, v in sorted(stats.items())
+                if k.startswith("newscrawl/links/only/")
+            },
+            "listing_fallback_pages": int(stats.get("newscrawl/links/listing_fallback_pages", 0)),
+            "listing_scope": stats.get("newscrawl/links/listing_scope"),
+        },
         # Bodies per extraction path ("<site>@<layout>", "<site>@generic" …).
         "parsers": {
             k.removeprefix("newscrawl/parser/"): int(v)
@@ -150,6 +164,32 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
         },
         "monitors": [],
     }
+
+
+# Discovery sources as the verdicts name them, and how each "lists" its links.
+SOURCE_NAMES = {"listing": "listing", "date-index": "date index", "feed": "feed",
+                "sitemap": "sitemap"}
+
+
+def _by_source(links: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for via, count in links.items():
+        kind = via.removesuffix("-fallback")
+        out[kind] = out.get(kind, 0) + count
+    return out
+
+
+def discovery_cross_check(now: dict[str, int], before: dict[str, int]) -> Monitor | None:
+    """A discovery source that gave article links in the last run and gives none now, while
+    another source of the outlet still does, is named: that source broke, not the outlet."""
+    now_by, before_by = _by_source(now), _by_source(before)
+    silent = [k for k, n in before_by.items() if n and not now_by.get(k)]
+    alive = [(k, n) for k, n in sorted(now_by.items()) if n]
+    if not silent or not alive:
+        return None
+    still = "; ".join(f"{SOURCE_NAMES.get(k, k)} still lists {n} articles" for k, n in alive)
+    gone = ", ".join(f"{SOURCE_NAMES.get(k, k)} found 0 (last run {before_by[k]})" for k in silent)
+    return Monitor("discovery_sources", False, f"{still}; {gone}")
 
 
 def layout_drift(
@@ -209,11 +249,30 @@ def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> l
         ))
     # Compared with the source's last healthy runs: a source that fails the same way run
     # after run must not become its own baseline.
+    discovery = report.get("discovery") or {}
+    if discovery.get("listing_fallback_pages"):
+        links = discovery["links"]
+        fallback = links.get("listing-fallback", 0) + links.get("date-index-fallback", 0)
+        monitors.append(Monitor(
+            "listing_drift", False,
+            f"listing drift: the declared link container ({discovery.get('listing_scope')}) "
+            f"held no article link on {discovery['listing_fallback_pages']} listing pages; "
+            f"{fallback} links were read from the whole page instead",
+        ))
+    # A backfill reads date indexes for a window: a day without articles is no broken source,
+    # and hourly runs are no baseline for it.
+    backfill = bool(report.get("backfill"))
+    earlier = next((r for r in history if (r.get("discovery") or {}).get("links")), None)
+    if earlier is not None and not backfill:
+        cross = discovery_cross_check(discovery.get("links") or {}, earlier["discovery"]["links"])
+        if cross is not None:
+            monitors.append(cross)
     recent = [r for r in history if r.get("status", "healthy") == "healthy"][:HISTORY_RUNS]
     # A process of a distributed crawl may get none of a source's listing pages: finding no
     # links is then another process's share, not a broken source.
     if (
         recent
+        and not backfill
         and not report.get("distributed")
         and all(r.get("discovered", 0) > 0 for r in recent)
     ):

@@ -43,6 +43,9 @@ def test_crawlall_runs_every_spider_reports_and_second_run_adds_nothing(tmp_path
         assert source["new"] >= 3 and source["stored"] == source["new"]
         assert source["rates"]["published_at"] == 1.0
         assert source["requests"] > 0 and source["bytes"] > 0
+        # Article links per discovery source (listing, date index, feed, sitemap), each run.
+        assert sum(source["discovery"]["links"].values()) >= source["new"]
+        assert set(source["discovery"]["links"]) <= {"listing", "feed", "sitemap", "date-index"}
     assert "exit code: 0" in first.log
     assert all(name in first.log for name in SPIDERS)  # the table on stdout
     assert list((data / "logs").glob("crawlall-*.log"))

@@ -134,6 +134,8 @@ class Command(ScrapyCommand):
             report = runs.source_report(name, stats)
             # In distributed mode this process did only its share of each source's work.
             report["distributed"] = bool(crawler.settings.get("NEWSCRAWL_REDIS_URL"))
+            # A backfill is judged against the date-index pages it read, not hourly runs.
+            report["backfill"] = bool(opts.since)
             if not stats:
                 report["finish_reason"] = "not_started"
             sources.append(runs.judge(report, history.get(name, [])))

@@ -138,6 +138,8 @@ class NewsSpider(SiteParser, scrapy.Spider):
         self._deny = [re.compile(p) for p in self.deny]
         # Links listed in this run; bounded by one run's listing pages.
         self._listed: set[str] = set()
+        # Which discovery sources gave each article link this run (for the cross-check).
+        self._sources: dict[str, set[str]] = {}
         self._listed_any: set[str] = set()
 
     @classmethod
@@ -212,11 +214,18 @@ class NewsSpider(SiteParser, scrapy.Spider):
             and not any(d.search(url) for d in self._deny)
         )
 
-    def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+    def article_request(self, url: str, via: str = "", **meta: Any) -> scrapy.Request:
+        """The request of an article page; `via` names the discovery source that gave the
+        link (listing, listing-fallback, date-index, feed, sitemap), counted for the report's
+        cross-check of sources."""
         # Requesting the canonical form drops tracking parameters before they reach the site
         # and lets Scrapy's dupefilter see one URL per article.
         url = self.canonicalize(url)
         self._inc("newscrawl/articles/discovered")
+        if via:
+            self._inc(f"newscrawl/links/from/{via}")
+            self._sources.setdefault(url, set()).add(via.removesuffix("-fallback"))
+            meta["newscrawl_via"] = via
         if self.article_query:
             url += ("&" if "?" in url else "?") + self.article_query
         return scrapy.Request(
@@ -243,11 +252,16 @@ class NewsSpider(SiteParser, scrapy.Spider):
 
     def _any_channel_links(self, response: TextResponse) -> set[str]:
         scope = response.css(self.listing_links) if self.listing_links else response
-        urls = (response.urljoin(href.strip()) for href in scope.css("a::attr(href)").getall())
-        return {self.canonicalize(u) for u in urls if self.article_url.search(u)}
+        urls = [response.urljoin(href.strip()) for href in scope.css("a::attr(href)").getall()]
+        found = {self.canonicalize(u) for u in urls if self.article_url.search(u)}
+        if not found and self.listing_links:
+            urls = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()]
+            found = {self.canonicalize(u) for u in urls if self.article_url.search(u)}
+        return found
 
-    def _article_links(self, response: TextResponse) -> list[str]:
-        scope = response.css(self.listing_links) if self.listing_links else response
+    def _links_in(self, response: TextResponse, scope: Any) -> tuple[list[str], int]:
+        """Article links under `scope` in page order, and how many links looked like
+        articles but are not followed (another channel, a gallery, a video)."""
         seen: dict[str, None] = {}
         non_articles = 0
         for href in scope.css("a::attr(href)").getall():
@@ -258,9 +272,29 @@ class NewsSpider(SiteParser, scrapy.Spider):
                 seen.setdefault(url, None)
             elif self.article_url.search(url) or any(d.search(url) for d in self._deny):
                 non_articles += 1
+        return list(seen), non_articles
+
+    def _article_links(self, response: TextResponse) -> tuple[list[str], bool]:
+        """The listing page's article links, and whether the declared scope had to be left:
+        when `listing_links` matches nothing, or nothing under it is an article link (the
+        listing was redesigned), every article link of the page is read, in page order, and
+        the report says "listing drift" while the crawl goes on."""
+        scope = response.css(self.listing_links) if self.listing_links else response
+        links, non_articles = self._links_in(response, scope)
+        fallback = False
+        if self.listing_links and not links:
+            links, non_articles = self._links_in(response, response)
+            fallback = bool(links)
+            if fallback:
+                self._inc("newscrawl/links/listing_fallback_pages")
+                crawler = getattr(self, "crawler", None)
+                if crawler is not None and crawler.stats is not None:
+                    crawler.stats.set_value("newscrawl/links/listing_scope", self.listing_links)
+                logger.warning("Listing drift: no article link under %r on %s; read %d from "
+                               "the whole page", self.listing_links, response.url, len(links))
         if non_articles:
             self._inc("newscrawl/links/non_article", non_articles)
-        return list(seen)
+        return links, fallback
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Scrapy's default callback (`scrapy parse --spider=<name> <url>`, `scrapy shell`,
@@ -278,11 +312,15 @@ class NewsSpider(SiteParser, scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             return
-        links = [url for url in self._article_links(response) if url not in self._listed]
+        found, fallback = self._article_links(response)
+        links = [url for url in found if url not in self._listed]
         self._listed.update(links)
         self._inc("newscrawl/links/listed", len(links))
+        via = "date-index" if "day" in response.meta else "listing"
+        if fallback:
+            via += "-fallback"
         for url in links:
-            yield self.article_request(url)
+            yield self.article_request(url, via=via)
         page = response.meta.get("page", 1)
         if "day" in response.meta or self.listing_all_channels:
             # A date index may list every channel: a page without a story of this section is
@@ -334,7 +372,7 @@ class NewsSpider(SiteParser, scrapy.Spider):
             if not self.in_window(when):
                 self._inc("newscrawl/skipped/outside_window")
                 continue
-            yield self.article_request(link)
+            yield self.article_request(link, via="feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         body = response.body
@@ -367,9 +405,20 @@ class NewsSpider(SiteParser, scrapy.Spider):
             if not self.in_window(when):
                 self._inc("newscrawl/skipped/outside_window")
                 continue
-            yield self.article_request(loc)
+            yield self.article_request(loc, via="sitemap")
         if not count:
             self._broken_source(response, "empty sitemap")
+
+    def closed(self, reason: str) -> None:
+        """Links only one discovery source knew, per source: when one source stops giving
+        links while another still does, the report can say which."""
+        only: dict[str, int] = {}
+        for sources in self._sources.values():
+            if len(sources) == 1:
+                kind = next(iter(sources))
+                only[kind] = only.get(kind, 0) + 1
+        for kind, count in only.items():
+            self._inc(f"newscrawl/links/only/{kind}", count)
 
     def _broken_source(self, response: Response, reason: str) -> None:
         self._inc(f"newscrawl/source_errors/{reason.replace(' ', '_')}")
