@@ -85,6 +85,11 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.store.JsonlStorePipeline": 800,
 }
 LOG_FORMATTER = "newscrawl.logformatter.NewsLogFormatter"
+# `scrapy check`: contracts on what a user of the records relies on (newscrawl/contracts.py).
+SPIDER_CONTRACTS = {
+    "newscrawl.contracts.ListingInScope": 10,
+    "newscrawl.contracts.DeclaredLayout": 10,
+}
 
 # The item pipelines are synchronous: Scrapy's default of 100 concurrent items only creates
 # asyncio tasks for every callback's output (36 % of a crawl's CPU in

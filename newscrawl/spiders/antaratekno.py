@@ -83,6 +83,11 @@ class AntaraTeknoSpider(NewsSpider):
         "m.antaranews.com": "www.antaranews.com",
     }
     layouts = (LAYOUT,)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://www.antaranews.com/berita/5404480/"
+        "mahasiswa-surabaya-ciptakan-aplikasi-penerjemah-bahasa-isyarat-berbasis-ai"
+    )
 
     def extract_people(
         self, page: Page, layouts: Sequence[Layout]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -101,6 +102,9 @@ class NewsSpider(SiteParser, scrapy.Spider):
     # Query added to article requests (e.g. {"page": "all"} for one-page articles).
     article_query: ClassVar[str] = ""
 
+    # An article URL of the offline mirror in the current layout, for `scrapy check`.
+    contract_article: ClassVar[str] = ""
+
     # The first day the outlet has articles online: a backfill never starts earlier. No
     # Indonesian outlet was online before 1995; a site file may declare a later day.
     archive_start: ClassVar[date] = date(1995, 1, 1)
@@ -109,6 +113,23 @@ class NewsSpider(SiteParser, scrapy.Spider):
     blind_pagination: ClassVar[bool] = False
     default_max_pages: ClassVar[int] = 3
     date_index_max_pages: ClassVar[int] = 30
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Scrapy contracts for this site's callbacks, generated from its declarations (see
+        newscrawl/contracts.py): the shared callbacks are wrapped per site so that each site's
+        `scrapy check` fetches its own listing, feed, sitemap and article pages."""
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls, "name", ""):
+            return
+        for callback, lines in site_contracts(cls).items():
+            original = getattr(cls, callback)
+
+            def checked(self: Any, response: Any, _original: Any = original, **kw: Any) -> Any:
+                return _original(self, response, **kw)
+
+            checked.__name__ = callback
+            checked.__doc__ = "\n".join(lines)
+            setattr(cls, callback, checked)
 
     def __init__(
         self,
@@ -251,13 +272,14 @@ class NewsSpider(SiteParser, scrapy.Spider):
                        request.url if request is not None else failure.getErrorMessage())
 
     def _any_channel_links(self, response: TextResponse) -> set[str]:
+        """Stories of any channel on a date-index page: whether the day goes on. Read inside
+        the declared container; the whole page only when the container is gone (a page with
+        the container and no story is the end of the day, whatever its side boxes link)."""
         scope = response.css(self.listing_links) if self.listing_links else response
+        if self.listing_links and not scope:
+            scope = response
         urls = [response.urljoin(href.strip()) for href in scope.css("a::attr(href)").getall()]
-        found = {self.canonicalize(u) for u in urls if self.article_url.search(u)}
-        if not found and self.listing_links:
-            urls = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()]
-            found = {self.canonicalize(u) for u in urls if self.article_url.search(u)}
-        return found
+        return {self.canonicalize(u) for u in urls if self.article_url.search(u)}
 
     def _links_in(self, response: TextResponse, scope: Any) -> tuple[list[str], int]:
         """Article links under `scope` in page order, and how many links looked like
@@ -274,6 +296,15 @@ class NewsSpider(SiteParser, scrapy.Spider):
                 non_articles += 1
         return list(seen), non_articles
 
+    def _scope_works(self, response: TextResponse, scope: Any, links: list[str]) -> bool:
+        """Whether the declared link container did its job on this page: no container is
+        declared, or it gave article links, or (on an index of every channel) it holds
+        stories, only none of this section."""
+        if links or not self.listing_links:
+            return True
+        all_channels = "day" in response.meta or self.listing_all_channels
+        return bool(scope) and all_channels and bool(self._any_channel_links(response))
+
     def _article_links(self, response: TextResponse) -> tuple[list[str], bool]:
         """The listing page's article links, and whether the declared scope had to be left:
         when `listing_links` matches nothing, or nothing under it is an article link (the
@@ -282,7 +313,7 @@ class NewsSpider(SiteParser, scrapy.Spider):
         scope = response.css(self.listing_links) if self.listing_links else response
         links, non_articles = self._links_in(response, scope)
         fallback = False
-        if self.listing_links and not links:
+        if not self._scope_works(response, scope, links):
             links, non_articles = self._links_in(response, response)
             fallback = bool(links)
             if fallback:
@@ -496,6 +527,31 @@ def unusable_page(html: str) -> str | None:
 
 # A page cut off in transfer is asked for this many more times before it is given up on.
 TRUNCATED_RETRIES = 2
+
+
+def site_contracts(cls: type[NewsSpider]) -> dict[str, list[str]]:
+    """The contract lines of each callback of a site. The article contract names a page of
+    the offline mirror: it is generated when NEWSCRAWL_MIRROR is set in the environment
+    (`NEWSCRAWL_MIRROR=tests/mirror scrapy check`); a live `scrapy check <spider>` checks the
+    outlet's listing, feed and sitemap."""
+    contracts: dict[str, list[str]] = {}
+    if cls.listings:
+        first = cls.listings[0].format(page=1, offset=0)
+        contracts["parse_listing"] = [f"@url {first}", "@returns requests 1",
+                                      "@listing_in_scope"]
+    if cls.feeds:
+        contracts["parse_feed"] = [f"@url {cls.feeds[0]}", "@returns requests 1"]
+    if cls.sitemaps:
+        contracts["parse_sitemap"] = [f"@url {cls.sitemaps[0]}", "@returns requests 1"]
+    if cls.contract_article and os.environ.get("NEWSCRAWL_MIRROR"):
+        url = cls.contract_article  # requested as a crawl requests it (`article_query`)
+        if cls.article_query and cls.article_query not in url:
+            url += ("&" if "?" in url else "?") + cls.article_query
+        contracts["parse_article"] = [
+            f"@url {url}", "@returns items 1 1",
+            "@scrapes url title published_at body", "@declared_layout",
+        ]
+    return contracts
 
 
 def page_of(response: TextResponse) -> Page:

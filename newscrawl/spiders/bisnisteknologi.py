@@ -86,3 +86,8 @@ class BisnisTeknologiSpider(NewsSpider):
     )
     date_meta = ("publishdate",)
     layouts = (LAYOUT,)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://teknologi.bisnis.com/read/20250619/101/1887310/"
+        "pelanggan-internet-satelit-orbit-rendah-tembus-300000-sambungan"
+    )

@@ -40,6 +40,11 @@ class CnbcIndonesiaSpider(NewsSpider):
     host_aliases = {"cnbcindonesia.com": "www.cnbcindonesia.com"}
     date_meta = DETIK_FAMILY_DATE_META
 
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://www.cnbcindonesia.com/tech/20240508103015-37-536410/"
+        "pusat-data-baru-bermunculan-kebutuhan-listrik-hijau-ikut-melonjak"
+    )
     layouts = (
         Layout(
             version="2024",

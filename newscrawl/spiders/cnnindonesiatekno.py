@@ -50,6 +50,11 @@ class CnnIndonesiaTeknoSpider(NewsSpider):
     host_aliases = {"cnnindonesia.com": "www.cnnindonesia.com"}
     date_meta = DETIK_FAMILY_DATE_META
 
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://www.cnnindonesia.com/teknologi/20240416154210-185-1087715/"
+        "uji-coba-peringatan-dini-bencana-lewat-pesan-siaran-seluler-dimulai"
+    )
     layouts = (
         Layout(
             version="2024",

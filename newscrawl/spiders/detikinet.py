@@ -52,6 +52,11 @@ class DetikInetSpider(NewsSpider):
     deny = (r"^https?://20\.detik\.com/", r"/foto-[\w-]+/", r"/(?:video|detiktv)/")
     date_meta = DETIK_FAMILY_DATE_META
     layouts = (DETIK_LAYOUT,)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://inet.detik.com/cyberlife/d-7318842/"
+        "harga-chip-memori-naik-laptop-kelas-pemula-ikut-terkerek"
+    )
 
     def page_flags(self, page: Page) -> list[str]:
         # detik prints `articletype` "singlepage" on whole articles; any other value is an

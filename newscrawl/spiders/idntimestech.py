@@ -105,3 +105,8 @@ class IdnTimesTechSpider(NewsSpider):
     )
     host_aliases = {"idntimes.com": "www.idntimes.com"}
     layouts = (LAYOUT, LAYOUT_LEGACY)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://www.idntimes.com/tech/trend/"
+        "registrasi-kartu-sim-pakai-pengenalan-wajah-mulai-diuji-coba-c1c2-01-q7v3m-h5t9xe"
+    )

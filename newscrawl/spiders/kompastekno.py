@@ -83,6 +83,11 @@ class KompasTeknoSpider(NewsSpider):
     # Declared for readers of the class; `extract_people` below applies it.
     jsonld_author_role = "editors"
 
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://tekno.kompas.com/read/2025/06/20/14300881/"
+        "jaringan-3g-dimatikan-bertahap-di-jawa-dan-bali-begini-cara-cek-ponsel-masih-bisa-4g?page=all"
+    )
     layouts = (
         Layout(
             version="2025",

@@ -67,6 +67,11 @@ class KumparanTechSpider(NewsSpider):
     deny = (r"kumparan\.com/(?:topic|trending|channel|search|video|infografik)(?:/|\?|$)",)
     host_aliases = {"www.kumparan.com": "kumparan.com", "m.kumparan.com": "kumparan.com"}
     layouts = (LAYOUT,)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://kumparan.com/kumparantech/"
+        "aplikasi-dompet-digital-wajibkan-verifikasi-wajah-untuk-transaksi-besar-25CaHk2RwP4"
+    )
 
     def canonicalize(self, url: str) -> str:
         # Page 1 and page 2 of a story are one article: the page suffix is not identity.

@@ -85,6 +85,11 @@ class Liputan6TeknoSpider(NewsSpider):
     host_aliases = {"liputan6.com": "www.liputan6.com", "m.liputan6.com": "www.liputan6.com"}
     article_query = "page=all"
 
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://www.liputan6.com/tekno/read/6058430/"
+        "ponsel-android-lawas-berhenti-dapat-pembaruan-keamanan-pengguna-diminta-waspada?page=all"
+    )
     layouts = (
         Layout(
             version="2023",

@@ -76,6 +76,11 @@ class OkezoneTechnoSpider(NewsSpider):
     # One request per article, every page of it.
     article_query = "page=all"
     layouts = (LAYOUT,)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://techno.okezone.com/read/2025/06/18/57/3148455/"
+        "laptop-pelajar-dengan-fitur-ai-mulai-dijual-harga-mulai-rp5-jutaan"
+    )
 
     def _date_index_request(self, day: date, page: int) -> scrapy.Request:
         # The date goes in as path segments (the base percent-encodes it) and pages go by

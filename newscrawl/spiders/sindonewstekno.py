@@ -90,6 +90,11 @@ class SindonewsTeknoSpider(NewsSpider):
     )
     article_query = "showpage=all"
     layouts = (LAYOUT,)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://tekno.sindonews.com/read/1403120/207/"
+        "pusat-data-hijau-mulai-dibangun-di-batam-andalkan-tenaga-surya-dan-air-laut-1763948220"
+    )
 
     def extract_people(
         self, page: Page, layouts: Sequence[Layout]

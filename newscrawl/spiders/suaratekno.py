@@ -95,3 +95,8 @@ class SuaraTeknoSpider(NewsSpider):
     )
     article_query = "page=all"
     layouts = (CURRENT, LEGACY)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://www.suara.com/tekno/2025/11/24/153000/"
+        "sekolah-di-pedalaman-papua-mulai-terhubung-internet-satelit-orbit-rendah"
+    )

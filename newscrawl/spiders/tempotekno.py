@@ -115,6 +115,11 @@ class TempoTeknoSpider(NewsSpider):
     )
     host_aliases = {"tempo.co": "www.tempo.co", "m.tempo.co": "www.tempo.co"}
     layouts = (CURRENT, LEGACY)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://www.tempo.co/sains/"
+        "peneliti-kembangkan-jaringan-sensor-gempa-dari-ponsel-bekas-2020457"
+    )
 
     def extract_people(
         self, page: Page, layouts: Sequence[Layout]

@@ -76,6 +76,11 @@ class TribunnewsTechnoSpider(NewsSpider):
     }
     article_query = "page=all"
 
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://www.tribunnews.com/techno/2024/03/28/"
+        "marak-pembajakan-akun-whatsapp-jelang-lebaran-ini-6-cara-mengamankannya?page=all"
+    )
     layouts = (
         Layout(
             version="2024",

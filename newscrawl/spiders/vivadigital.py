@@ -64,3 +64,8 @@ class VivaDigitalSpider(NewsSpider):
     host_aliases = {"m.viva.co.id": "www.viva.co.id", "viva.co.id": "www.viva.co.id"}
     article_query = "page=all"
     layouts = (LAYOUT,)
+    # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
+    contract_article = (
+        "https://www.viva.co.id/digital/digilife/"
+        "1812702-pemain-gim-mobile-di-indonesia-tembus-120-juta-didominasi-usia-muda?page=all"
+    )
