@@ -29,7 +29,7 @@ FORMATS = ("jsonl", "csv", "parquet")
 # An export's file-name stem: no path separators, so files stay in the output folder.
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 LIST_FIELDS = ("authors", "editors", "editor_codes", "tags", "quality_flags")
-OBJECT_FIELDS = ("image", "rights")
+OBJECT_FIELDS = ("image", "rights", "archive")
 
 
 def read_store(
@@ -145,9 +145,11 @@ def write_parquet(records: list[dict], path: Path, with_split: bool = False) -> 
     text, integer, strings = pa.string(), pa.int64(), pa.list_(pa.string())
     image = pa.struct([("url", text), ("caption", text), ("credit", text)])
     rights = pa.struct([("reserved", pa.bool_()), ("notice", text)])
+    archive = pa.struct([("file", text), ("offset", integer), ("length", integer)])
     types = {name: text for name in FIELD_ORDER}
     types.update({name: strings for name in LIST_FIELDS})
-    types.update(word_count=integer, version=integer, image=image, rights=rights)
+    types.update(word_count=integer, version=integer, image=image, rights=rights,
+                 archive=archive)
     fields = [pa.field(name, types[name]) for name in FIELD_ORDER]
     if with_split:  # the same schema whether or not any record was selected
         fields.append(pa.field("split", text))

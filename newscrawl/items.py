@@ -37,6 +37,7 @@ class Article(scrapy.Item):
     duplicate_of = scrapy.Field(doc="id of the first record of the same story, or null")
     rights = scrapy.Field(doc="{reserved, notice} when the page reserves crawling / AI use")
     parser = scrapy.Field(doc="site@layout version that produced the record")
+    archive = scrapy.Field(doc="{file, offset, length} of the archived response (WARC)")
     crawled_at = scrapy.Field(doc="UTC ISO 8601")
     quality_flags = scrapy.Field(doc="problems found but not fatal")
 
@@ -69,6 +70,7 @@ FIELD_ORDER: tuple[str, ...] = (
     "duplicate_of",
     "rights",
     "parser",
+    "archive",
     "crawled_at",
     "quality_flags",
 )

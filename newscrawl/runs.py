@@ -354,7 +354,7 @@ def load_history(runs_dir: Path, limit: int = 50) -> dict[str, list[dict[str, An
     return history
 
 
-def _aligned(rows: Sequence[Sequence[Any]]) -> list[str]:
+def aligned(rows: Sequence[Sequence[Any]]) -> list[str]:
     """Rows of a plain-text table, columns padded to their widest cell."""
     cells = [[str(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
@@ -377,7 +377,7 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
             "-" if rate["authors"] is None else f"{rate['authors']:.0%}",
             _layout_share(s.get("parsers") or {}),
         ))
-    lines = _aligned(rows)
+    lines = aligned(rows)
     # The state is shared by every source of a run: its repairs are said once.
     state = next((s["state"] for s in sources if s.get("state")), {})
     if state.get("ledger_rebuilt_from_store"):
@@ -474,7 +474,7 @@ def render_status(rows: Sequence[dict[str, Any]]) -> str:
         )
         for r in rows
     ]
-    lines = _aligned(table)
+    lines = aligned(table)
     for r in rows:
         for name, reason in zip(r.get("failed_monitors", []), r.get("reasons", []), strict=False):
             lines.append(f"{r['source']}: {name} failed in the last run: {reason}")

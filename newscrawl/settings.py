@@ -41,6 +41,16 @@ NEWSCRAWL_MAX_BODY_CHARS = int(os.environ.get("NEWSCRAWL_MAX_BODY_CHARS", "30000
 # A stored line (one record as JSON) over this many bytes is dropped as record_too_large.
 NEWSCRAWL_MAX_RECORD_BYTES = int(os.environ.get("NEWSCRAWL_MAX_RECORD_BYTES", str(2 << 20)))
 
+# Keep every fetched article, listing, feed and sitemap page as received, in WARC files under
+# <data dir>/warc/ (newscrawl/archive.py): records point at their page, and `scrapy reextract`
+# runs today's parsers over them without fetching again. 0 turns it off.
+NEWSCRAWL_ARCHIVE = os.environ.get("NEWSCRAWL_ARCHIVE", "1")
+# A WARC file is closed and a new one started past this size.
+NEWSCRAWL_ARCHIVE_MAX_BYTES = int(os.environ.get("NEWSCRAWL_ARCHIVE_MAX_BYTES", str(100 << 20)))
+# gzip level of the archive's records: 6 (zlib's default) costs ~2.4 ms per article page;
+# 1 costs ~1 ms and makes the archive ~18 % larger.
+NEWSCRAWL_ARCHIVE_GZIP_LEVEL = int(os.environ.get("NEWSCRAWL_ARCHIVE_GZIP_LEVEL", "6"))
+
 # --- politeness ---------------------------------------------------------------------------
 USER_AGENT = (
     "newscrawl/0.1 (+https://github.com/newscrawl/newscrawl; research crawler of Indonesian tech news)"
@@ -75,6 +85,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Replaces Scrapy's RetryMiddleware: same retries, plus backoff that honours Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.BackoffRetryMiddleware": 550,
+    # Next to the downloader: it archives responses as the server sent them (before
+    # decompression, retries and redirects).
+    "newscrawl.archiving.ArchiveMiddleware": 960,
 }
 SPIDER_MIDDLEWARES = {
     "newscrawl.spidermiddlewares.SkipKnownMiddleware": 950,

@@ -24,7 +24,7 @@ MIRROR = ROOT / "tests" / "mirror"
 FIXTURES = ROOT / "tests" / "fixtures"
 REALPAGES = ROOT.parent / "shared" / "realpages"
 # Fields that differ on every run.
-VOLATILE_FIELDS = {"crawled_at"}
+VOLATILE_FIELDS = {"crawled_at", "archive"}
 # Fields the dedupe stage sets; an expected-JSON file holds the extraction record, where
 # they are null (as `scrapy extract` prints them).
 DEDUPE_FIELDS = {"version", "previous_content_hash", "story_id", "duplicate_of"}

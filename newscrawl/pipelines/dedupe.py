@@ -21,18 +21,34 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.loaders import complete_record
 from newscrawl.pipelines.guard import StorageGuard
+from newscrawl.reextract import Comparison
 from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
 
 
 class Duplicate(DropItem):
-    """A record already stored; logged at DEBUG, not as a warning (see NewsLogFormatter)."""
+    """A record already stored; logged at DEBUG, not as a warning (see NewsLogFormatter).
+    `reason` names which kind: unchanged, alias or concurrent."""
+
+    def __init__(self, message: str, reason: str = "unchanged"):
+        super().__init__(message)
+        self.reason = reason
+
+
+class DryRun(DropItem):
+    """`scrapy reextract --dry-run`: the record would be stored (`reason`: new or changed)."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class DedupePipeline:
     def __init__(self, crawler: Crawler):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.data_dir = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
         self.redis_url = crawler.settings.get("NEWSCRAWL_REDIS_URL") or None
@@ -57,23 +73,42 @@ class DedupePipeline:
         with self.guard.writing(ItemAdapter(item).get("url")):
             return self.dedupe(item)
 
+    def comparison(self) -> Comparison | None:
+        """Set by `scrapy reextract`: re-extracted records are compared field by field with
+        the stored version, not by body alone."""
+        return getattr(self.crawler.spider, "comparison", None)
+
     def dedupe(self, item: object) -> object:
         assert self.state is not None
         ledger = self.state.ledger
         adapter = ItemAdapter(item)
         record_id, url, digest = adapter["id"], adapter["url"], adapter.get("content_hash")
+        comparison = self.comparison()
+        dry_run = comparison is not None and comparison.dry_run
         known = ledger.known(record_id=record_id) or ledger.known(url=url)
         if known is not None:
-            if known.content_hash == digest:
-                ledger.add_alias(url, known.record_id)
-                ledger.mark_checked(known.record_id)
+            unchanged = None
+            if comparison is not None:
+                unchanged = comparison.unchanged(known.record_id, complete_record(adapter.item))
+            if unchanged is None:
+                unchanged = known.content_hash == digest
+            if unchanged:
+                if not dry_run:
+                    ledger.add_alias(url, known.record_id)
+                    if comparison is None:  # a revisit, not a re-extraction
+                        ledger.mark_checked(known.record_id)
                 self.stats.inc_value("newscrawl/duplicate/unchanged")
-                raise Duplicate(f"already stored as {known.record_id}: {url}")
+                raise Duplicate(f"already stored as {known.record_id}: {url}", "unchanged")
+            if dry_run:
+                raise DryRun(f"would store version {(known.version or 1) + 1}: {url}", "changed")
             adapter["version"] = (known.version or 1) + 1
             adapter["previous_content_hash"] = known.content_hash
             if known.record_id != record_id:
                 adapter["id"] = known.record_id
-            ledger.mark_checked(known.record_id)
+            if comparison is None:
+                ledger.mark_checked(known.record_id)
+            else:
+                comparison.remember(known.record_id, complete_record(adapter.item))
             match = self.state.stories.get(known.record_id)
             if match is not None:
                 adapter["story_id"], adapter["duplicate_of"] = match.story_id, match.duplicate_of
@@ -82,9 +117,12 @@ class DedupePipeline:
             return item
         same_body = ledger.find_by_content_hash(digest, source=adapter["source"]) if digest else None
         if same_body is not None:
-            ledger.add_alias(url, same_body)
+            if not dry_run:
+                ledger.add_alias(url, same_body)
             self.stats.inc_value("newscrawl/duplicate/alias")
-            raise Duplicate(f"same body as {same_body}, kept as alias: {url}")
+            raise Duplicate(f"same body as {same_body}, kept as alias: {url}", "alias")
+        if dry_run:
+            raise DryRun(f"would store a new record: {url}", "new")
         match = self.state.stories.assign(record_id, adapter["body"], adapter["published_at"])
         adapter["version"] = 1
         adapter["previous_content_hash"] = None

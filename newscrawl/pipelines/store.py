@@ -118,7 +118,8 @@ class JsonlStorePipeline:
             stored = self.state.ledger.known(record_id=record["id"])
             if stored is not None and (stored.version or 1) >= (record["version"] or 1):
                 self.stats.inc_value("newscrawl/duplicate/concurrent")
-                raise Duplicate(f"stored meanwhile by another process: {record['url']}")
+                raise Duplicate(f"stored meanwhile by another process: {record['url']}",
+                                "concurrent")
             start, end = append_line(handle, line, self.fsync)
             self.state.commit_stored(record, path, start, end)
         self.count_fill(record)

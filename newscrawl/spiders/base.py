@@ -489,6 +489,8 @@ class NewsSpider(SiteParser, scrapy.Spider):
             yield from self.truncated(response)
             return
         item = self.extract_article(page, self.extract_options)
+        # Where the raw page is kept (newscrawl/archiving.py), for re-extraction and readers.
+        item["archive"] = response.meta.get("newscrawl_archive")
         if item.get("body"):
             # Which path each body came from: the run report's drift monitor reads these.
             self._inc(f"newscrawl/parser/{item.get('parser')}")
