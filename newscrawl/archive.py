@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import io
 import logging
+import mmap
 import os
 import socket
 import zlib
@@ -356,56 +357,110 @@ def archive_files(data_dir: Path, sources: Iterable[str] | None = None) -> list[
     return files
 
 
-def scan(path: Path, data_dir: Path) -> Iterator[ArchiveEntry]:
-    """The response records of one WARC file, without keeping their bodies."""
+GZIP_MAGIC = b"\x1f\x8b\x08"
+# The WARC and HTTP headers of a record are in its first few kilobytes.
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One gzip member of a file: its place, the start of its content, or why it is bad
+    ("damaged": not valid gzip; "cut": the file ends inside it)."""
+
+    offset: int
+    length: int
+    head: bytes
+    problem: str = ""
+
+
+def members(data: Any) -> Iterator[Member]:
+    """The gzip members of a file's bytes (bytes or an mmap). A damaged member does not end
+    the walk: it goes on at the next gzip header, as archive readers resynchronise."""
+    size = len(data)
+    position = 0
+    while position < size:
+        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        head = b""
+        consumed = position
+        problem = ""
+        try:
+            while not decompressor.eof and consumed < size:
+                chunk = data[consumed:consumed + (1 << 20)]
+                out = decompressor.decompress(chunk)
+                if len(head) < HEAD_BYTES:
+                    head += out[:HEAD_BYTES - len(head)]
+                consumed += len(chunk) - len(decompressor.unused_data)
+            if not decompressor.eof:
+                problem = "cut"
+        except zlib.error:
+            problem = "damaged"
+        if not problem:
+            yield Member(position, consumed - position, head)
+            position = consumed
+            continue
+        following = data.find(GZIP_MAGIC, position + 1) if problem == "damaged" else -1
+        end = following if following != -1 else size
+        yield Member(position, end - position, b"", problem)
+        position = end
+
+
+def _fields(head: bytes) -> tuple[dict[str, str], bytes]:
+    """A record's WARC header fields (names lower-cased) and the bytes after them."""
+    block, _, rest = head.partition(b"\r\n\r\n")
+    lines = block.decode("utf-8", "replace").split("\r\n")
+    if not lines[0].startswith("WARC/"):
+        raise ValueError("not a WARC record")
+    fields = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        fields[name.strip().lower()] = value.strip()
+    return fields, rest
+
+
+def scan(path: Path, data_dir: Path, problems: list[str] | None = None) -> Iterator[ArchiveEntry]:
+    """The response records of one WARC file, without keeping their bodies. A damaged record
+    is skipped (and noted in `problems`); the records after it are still found."""
     relative = os.path.relpath(path, data_dir)
     with open(path, "rb") as handle:
-        records = ArchiveIterator(handle)
-        for record in records:
-            if record.rec_type != "response":
-                continue
-            headers = record.rec_headers
-            status = int(record.http_headers.get_statuscode() or 0) if record.http_headers else 0
-            records.read_to_end(record)
-            yield ArchiveEntry(
-                url=headers.get_header("WARC-Target-URI"),
-                date=headers.get_header("WARC-Date") or "",
-                source=headers.get_header(SOURCE_FIELD) or path.parent.parent.name,
-                kind=headers.get_header(KIND_FIELD) or "",
-                status=status,
-                pointer=ArchivePointer(relative, records.get_record_offset(),
-                                       records.get_record_length()),
-            )
+        if os.fstat(handle.fileno()).st_size == 0:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for member in members(data):
+                try:
+                    if member.problem:
+                        raise ValueError(f"{member.problem} record")
+                    fields, rest = _fields(member.head)
+                    if fields.get("warc-type") != "response":
+                        continue
+                    status_line = rest.split(b"\r\n", 1)[0].split()
+                    status = int(status_line[1]) if len(status_line) > 1 else 0
+                except (ValueError, IndexError) as exc:
+                    if problems is not None:
+                        problems.append(f"{path}: {exc} at offset {member.offset}")
+                    continue
+                yield ArchiveEntry(
+                    url=fields.get("warc-target-uri", ""),
+                    date=fields.get("warc-date", ""),
+                    source=fields.get(SOURCE_FIELD.lower()) or path.parent.parent.name,
+                    kind=fields.get(KIND_FIELD.lower(), ""),
+                    status=status,
+                    pointer=ArchivePointer(relative, member.offset, member.length),
+                )
 
 
 # ------------------------------------------------------------------ recovery
 def complete_length(handle: Any) -> tuple[int, int]:
-    """(bytes, members) of the complete gzip members at the start of an open binary file: the
-    length a file cut mid-member is cut back to."""
-    handle.seek(0)
-    end = members = 0
-    position = 0
-    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    while True:
-        chunk = handle.read(1 << 20)
-        if not chunk:
-            break
-        data = chunk
-        while data:
-            try:
-                decompressor.decompress(data)
-            except zlib.error:
-                return end, members
-            if decompressor.eof:
-                unused = decompressor.unused_data
-                position += len(data) - len(unused)
-                end, members = position, members + 1
-                decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-                data = unused
-            else:
-                position += len(data)
-                data = b""
-    return end, members
+    """(bytes, good members) up to the end of the last good gzip member of an open binary
+    file: what a file a kill cut mid-record is cut back to. A damaged member followed by good
+    ones is kept (cutting there would lose the good ones)."""
+    if os.fstat(handle.fileno()).st_size == 0:
+        return 0, 0
+    end = count = 0
+    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for member in members(data):
+            if not member.problem:
+                end, count = member.offset + member.length, count + 1
+    return end, count
 
 
 @dataclass(frozen=True, slots=True)

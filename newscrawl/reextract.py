@@ -109,8 +109,8 @@ class Plan:
     replays: list[Replay] = field(default_factory=list)
     # Per source: selected records that have no archived page (crawled with the archive off).
     not_archived: dict[str, int] = field(default_factory=dict)
-    # Per source: archive files that could not be scanned to their end.
-    unreadable_files: dict[str, list[str]] = field(default_factory=dict)
+    # Per source: damaged archive records found while scanning (file and offset).
+    damaged: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _day(stamp: str) -> date | None:
@@ -168,13 +168,8 @@ def plan(
         newest: dict[str, tuple[str, str, int, Replay]] = {}
         for root in (data_dir, *include):
             for path in archive_files(root, wanted):
-                try:
-                    entries = list(scan(path, root))
-                except Exception as exc:  # warcio raises several types on a damaged file
-                    source = path.parent.parent.name
-                    result.unreadable_files.setdefault(source, []).append(f"{path}: {exc}")
-                    continue
-                for entry in entries:
+                problems: list[str] = []
+                for entry in scan(path, root, problems):
                     if entry.kind != ARTICLE_KIND or not 200 <= entry.status < 300:
                         continue
                     if wanted is not None and entry.source not in wanted:
@@ -188,6 +183,8 @@ def plan(
                     key = (entry.date, str(path), entry.pointer.offset, replay)
                     if entry.url not in newest or key[:3] > newest[entry.url][:3]:
                         newest[entry.url] = key
+                if problems:
+                    result.damaged.setdefault(path.parent.parent.name, []).extend(problems)
         chosen = list(newest.values())
     chosen.sort(key=lambda item: item[:3])
     result.replays = [item[3] for item in chosen]

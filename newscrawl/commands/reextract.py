@@ -13,6 +13,7 @@ pages could not be read; 3 another re-extraction holds the lock; 6 the store fai
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +30,7 @@ from newscrawl.replay import PREFIX, ReextractSpider
 from newscrawl.spiders.base import parse_day
 
 OUTCOMES = ("replayed", "new", "changed", "unchanged")
+logger = logging.getLogger(__name__)
 
 
 def _names(value: str | None) -> list[str]:
@@ -129,9 +131,12 @@ class Command(ScrapyCommand):
         stored = stored_records([self.data_dir, *include], only)
         selection = plan(self.data_dir, include=include, sources=only, since=self.since,
                          until=self.until, flags=flags, stored=stored)
+        for source, problems in selection.damaged.items():
+            for problem in problems:
+                logger.warning("Archive record of %s not readable: %s", source, problem)
         loader = self.crawler_process.spider_loader
         sources = sorted({r.source for r in selection.replays}
-                         | set(selection.not_archived) | set(selection.unreadable_files))
+                         | set(selection.not_archived) | set(selection.damaged))
         sites = {name: loader.load(name) for name in sources if name in loader.list()}
         mode = " (dry run: nothing is written)" if opts.dry_run else ""
         print(f"reextract {self.run_id}: {len(selection.replays):,} archived pages of "
@@ -193,7 +198,8 @@ def source_row(source: str, stats: dict[str, Any], selection: Any) -> dict[str, 
     counts = {k[len(prefix):]: v for k, v in stats.items()
               if k.startswith(prefix) and isinstance(v, int)}
     dropped = {k[len("dropped/"):]: v for k, v in counts.items() if k.startswith("dropped/")}
-    unreadable = dropped.pop("archive_unreadable", 0)
+    damaged = selection.damaged.get(source, [])
+    unreadable = dropped.pop("archive_unreadable", 0) + len(damaged)
     return {
         "source": source,
         **{name: counts.get(name, 0) for name in OUTCOMES},
@@ -201,7 +207,7 @@ def source_row(source: str, stats: dict[str, Any], selection: Any) -> dict[str, 
         "dropped": dict(sorted(dropped.items())),
         "unreadable": unreadable,
         "not_archived": selection.not_archived.get(source, 0),
-        "unreadable_files": selection.unreadable_files.get(source, []),
+        "damaged_records": damaged,
         "unknown_source": counts.get("unknown_source", 0),
         "parsers": {k[len("parser/"):]: v for k, v in counts.items() if k.startswith("parser/")},
     }
@@ -222,8 +228,11 @@ def render(rows: list[dict[str, Any]], dry_run: bool) -> str:
         if row["not_archived"]:
             lines.append(f"{row['source']}: {row['not_archived']} selected records have no "
                          "archived page (crawled with NEWSCRAWL_ARCHIVE=0)")
-        for problem in row["unreadable_files"]:
-            lines.append(f"{row['source']}: archive file not read to its end: {problem}")
+        for problem in row["damaged_records"][:5]:
+            lines.append(f"{row['source']}: archive record not readable: {problem}")
+        if len(row["damaged_records"]) > 5:
+            lines.append(f"{row['source']}: … {len(row['damaged_records']) - 5} more (see the "
+                         "report)")
         if row["unknown_source"]:
             lines.append(f"{row['source']}: no spider of this name: "
                          f"{row['unknown_source']} pages left")
