@@ -30,6 +30,7 @@ from typing import Any
 from newscrawl.archive import ArchivePointer, archive_files, scan
 from newscrawl.export import read_store
 from newscrawl.items import FIELD_ORDER
+from newscrawl.ledger import KnownArticle
 
 # Set by the dedupe stage or by the run, not by extraction: not compared.
 NOT_COMPARED = frozenset({
@@ -58,6 +59,10 @@ class StoredRecord:
     crawled_at: str
     pointer: ArchivePointer | None
     data_dir: Path
+    content_hash: str | None = None
+    story_id: str | None = None
+    duplicate_of: str | None = None
+    published_at: str | None = None
 
 
 def stored_records(
@@ -82,6 +87,10 @@ def stored_records(
                 crawled_at=record.get("crawled_at") or "",
                 pointer=ArchivePointer.from_value(record.get("archive")),
                 data_dir=Path(data_dir),
+                content_hash=record.get("content_hash"),
+                story_id=record.get("story_id"),
+                duplicate_of=record.get("duplicate_of"),
+                published_at=record.get("published_at"),
             )
     return latest
 
@@ -192,11 +201,13 @@ def plan(
 
 
 class Comparison:
-    """What the dedupe stage compares a re-extracted record with: the stored fingerprints.
-    In a dry run nothing is written, the outcome is only counted."""
+    """What the dedupe stage compares a re-extracted record with: the latest stored version
+    of each article, from this store and the included ones. In a dry run nothing is written,
+    the outcome is only counted."""
 
-    def __init__(self, fingerprints: Mapping[str, str], dry_run: bool = False):
-        self.fingerprints = dict(fingerprints)
+    def __init__(self, stored: Mapping[str, StoredRecord], dry_run: bool = False):
+        self.stored = stored
+        self.fingerprints = {record_id: r.fingerprint for record_id, r in stored.items()}
         self.dry_run = dry_run
 
     def unchanged(self, record_id: str, record: Mapping[str, Any]) -> bool | None:
@@ -207,3 +218,16 @@ class Comparison:
 
     def remember(self, record_id: str, record: Mapping[str, Any]) -> None:
         self.fingerprints[record_id] = fingerprint(record)
+
+    def known_elsewhere(self, record_id: str) -> KnownArticle | None:
+        """An article another machine's store holds (`--include`) and this ledger does not:
+        its new version continues that store's numbering."""
+        stored = self.stored.get(record_id)
+        if stored is None:
+            return None
+        return KnownArticle(stored.id, stored.url, stored.content_hash, stored.version,
+                            stored.story_id, stored.published_at, stored.crawled_at)
+
+    def story_of(self, record_id: str) -> tuple[str | None, str | None] | None:
+        stored = self.stored.get(record_id)
+        return None if stored is None else (stored.story_id, stored.duplicate_of)

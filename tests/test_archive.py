@@ -252,18 +252,29 @@ def test_another_machines_archive_is_read_and_pointed_at_relative_to_this_store(
     assert replay.offset == pointer.offset
 
 
-def test_a_record_changes_with_any_extracted_field_not_with_crawl_bookkeeping():
+def test_a_record_changes_with_any_extracted_field_not_with_crawl_bookkeeping(tmp_path):
     base = record("a", authors=["Ana"], story_id="s1", archive={"file": "x", "offset": 0,
                                                                "length": 1})
+    store(tmp_path, base)
     same = {**base, "crawled_at": "2027-01-01T00:00:00+00:00", "version": 3, "story_id": "s2",
             "previous_content_hash": "f" * 32, "duplicate_of": "b", "archive": None}
     assert fingerprint(same) == fingerprint(base)
     for field, value in {"authors": ["Ana", "Budi"], "parser": "detikinet@2026",
                          "quality_flags": ["generic_body"], "body": "Isi lain."}.items():
         assert fingerprint({**base, field: value}) != fingerprint(base), field
-    comparison = Comparison({"a": fingerprint(base)})
+    comparison = Comparison(stored_records([tmp_path]))
     assert comparison.unchanged("a", same) is True
     assert comparison.unchanged("a", {**base, "title": "Baru"}) is False
     assert comparison.unchanged("zzz", base) is None
     comparison.remember("a", {**base, "title": "Baru"})
     assert comparison.unchanged("a", {**base, "title": "Baru"}) is True
+
+
+def test_an_article_of_another_machines_store_continues_its_numbering(tmp_path):
+    store(tmp_path, record("a", version=3, content_hash="c" * 32, story_id="s1",
+                           duplicate_of="b"))
+    comparison = Comparison(stored_records([tmp_path]))
+    known = comparison.known_elsewhere("a")
+    assert (known.version, known.content_hash) == (3, "c" * 32)
+    assert comparison.story_of("a") == ("s1", "b")
+    assert comparison.known_elsewhere("zzz") is None

@@ -302,3 +302,41 @@ def test_files_left_open_by_a_killed_crawl_are_recovered_by_the_next_run(data_di
     assert path.stat().st_size == size and not open_path.exists()
     with open(path, "rb") as handle:
         assert complete_length(handle)[0] == size
+
+
+def test_include_reads_another_machines_archive_and_store(tmp_path):
+    """Two machines, each with its own data directory (distributed mode archives into each
+    machine's own): one re-extraction over both, then one export over both."""
+    here, there = tmp_path / "a" / "data", tmp_path / "b" / "data"
+    assert run_scrapy(["crawl", "kompastekno"], here).returncode == 0
+    assert run_scrapy(["crawl", "detikinet"], there).returncode == 0
+    there_lines = records_of(there)
+    before = latest(there_lines)
+    affected = {i for i, r in before.items()
+                if any(p.startswith("Menurut analis pasar") for p in r["body"].split("\n\n"))}
+    assert affected
+    project = project_copy(tmp_path, "detikinet", drop_a_paragraph)
+
+    result = reextract(here, "--include", str(there), cwd=project)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(rf"^detikinet\s+{len(before)}\s+0\s+{len(affected)}\s", result.stdout,
+                     re.M), result.stdout
+    new_here = [r for r in records_of(here) if r["source"] == "detikinet"]
+    assert {r["id"] for r in new_here} == affected  # the unchanged ones are not copied here
+    for record in new_here:
+        assert record["version"] == 2
+        assert record["previous_content_hash"] == before[record["id"]]["content_hash"]
+        assert record["story_id"] == before[record["id"]]["story_id"]
+        page = read_response(here, ArchivePointer.from_value(record["archive"]))
+        assert canonical(page.url, "detikinet") == record["url"]
+    assert records_of(there) == there_lines  # the other machine's store is only read
+
+    out = tmp_path / "out"
+    export = run_scrapy(["export", "--out", str(out), "--include", str(there)], here,
+                        mirror=None)
+    assert export.returncode == 0, export.log
+    exported = [json.loads(line) for line in
+                (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert Counter(r["id"] for r in exported).most_common(1)[0][1] == 1
+    assert {r["id"] for r in exported if r["version"] == 2} == affected

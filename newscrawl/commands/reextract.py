@@ -142,8 +142,7 @@ class Command(ScrapyCommand):
         print(f"reextract {self.run_id}: {len(selection.replays):,} archived pages of "
               f"{len(sources)} sources{mode}" + (f" (log: {self.log_file})" if self.log_file
                                                  else ""), flush=True)
-        comparison = Comparison({i: r.fingerprint for i, r in stored.items()},
-                                dry_run=opts.dry_run)
+        comparison = Comparison(stored, dry_run=opts.dry_run)
         stats: dict[str, Any] = {}
         finish_reason = "finished"
         if selection.replays:

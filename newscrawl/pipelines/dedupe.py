@@ -9,6 +9,10 @@ For a valid record, against the ledger:
   id): dropped, its URL kept in the ledger as an alias of the stored record;
 - otherwise new: version 1, and the story index gives it `story_id` / `duplicate_of` (a
   near-copy of another outlet's story is kept, pointing at the first record of the story).
+
+A re-extracted record (`scrapy reextract`, newscrawl/replay.py) is compared with the stored
+version on every extracted field instead of the body alone (newscrawl/reextract.py), and an
+article only another machine's store holds (`--include`) is known through that store.
 """
 
 from __future__ import annotations
@@ -86,6 +90,8 @@ class DedupePipeline:
         comparison = self.comparison()
         dry_run = comparison is not None and comparison.dry_run
         known = ledger.known(record_id=record_id) or ledger.known(url=url)
+        if known is None and comparison is not None:
+            known = comparison.known_elsewhere(record_id)
         if known is not None:
             unchanged = None
             if comparison is not None:
@@ -112,6 +118,8 @@ class DedupePipeline:
             match = self.state.stories.get(known.record_id)
             if match is not None:
                 adapter["story_id"], adapter["duplicate_of"] = match.story_id, match.duplicate_of
+            elif comparison is not None and comparison.story_of(known.record_id):
+                adapter["story_id"], adapter["duplicate_of"] = comparison.story_of(known.record_id)
             self.stats.inc_value("newscrawl/updated")
             logger.info("Updated article %s (version %d)", known.record_id, adapter["version"])
             return item
