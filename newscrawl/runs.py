@@ -156,6 +156,13 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
             "listing_fallback_pages": int(stats.get("newscrawl/links/listing_fallback_pages", 0)),
             "listing_scope": stats.get("newscrawl/links/listing_scope"),
         },
+        # Pages kept in the WARC archive, and why archiving stopped if it did.
+        "archive": {
+            "pages": int(stats.get("newscrawl/archive/pages", 0)),
+            "bytes": int(stats.get("newscrawl/archive/bytes", 0)),
+            "files_recovered": int(stats.get("newscrawl/archive/recovered_files", 0)),
+            "failed": stats.get("newscrawl/archive/failed"),
+        },
         # Bodies per extraction path ("<site>@<layout>", "<site>@generic" …).
         "parsers": {
             k.removeprefix("newscrawl/parser/"): int(v)
@@ -242,6 +249,13 @@ def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> l
     drift = layout_drift(report.get("parsers") or {}, history)
     if drift is not None:
         monitors.append(drift)
+    archive_failure = (report.get("archive") or {}).get("failed")
+    if archive_failure:
+        monitors.append(Monitor(
+            "archive", False,
+            f"archive not written ({archive_failure}): records stored from then on have no "
+            "archived page",
+        ))
     if report["parser_exceptions"]:
         monitors.append(Monitor(
             "parser_exceptions", False,
