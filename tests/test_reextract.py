@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_scrapy
+from conftest import ROOT, mirror_ids, run_scrapy
 
 from newscrawl.archive import ArchivePointer, archive_files, complete_length, read_response
 from newscrawl.spiders.base import NewsSpider
@@ -340,3 +340,26 @@ def test_include_reads_another_machines_archive_and_store(tmp_path):
                 (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
     assert Counter(r["id"] for r in exported).most_common(1)[0][1] == 1
     assert {r["id"] for r in exported if r["version"] == 2} == affected
+
+
+def test_a_full_archive_disk_stops_archiving_not_the_crawl(tmp_path):
+    from test_storage_faults import mount_tmpfs
+
+    data = tmp_path / "data"
+    data.mkdir()
+    mount_tmpfs(data / "warc", "64k")  # the archive on a disk that fills up, the store not
+    try:
+        result = run_scrapy(["crawlall", "--only", "detikinet,kompastekno"], data)
+        records = result.records()
+        report = json.loads(next((data / "runs").glob("*.json")).read_text())
+    finally:
+        subprocess.run(["umount", str(data / "warc")], check=False)
+
+    assert result.returncode == 4, result.log[-3000:]  # degraded, not failed
+    assert {r["id"] for r in records} >= {i for i in (mirror_ids("detikinet")
+                                                       | mirror_ids("kompastekno"))}
+    assert any(r["archive"] is None for r in records)
+    assert "archive failed: archive not written (" in result.log  # the disk said why
+    failed = [s for s in report["sources"] if s["archive"]["failed"]]
+    assert failed and all(s["status"] == "degraded" for s in failed)
+    assert "Traceback" not in result.log
