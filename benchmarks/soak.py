@@ -10,7 +10,8 @@ pages cut at 75 %, answers slower than the download timeout). `crawlall --only d
 runs against it (NEWSCRAWL_HOST_OVERRIDE) in rounds: the first --kills rounds are killed with
 SIGKILL at a random moment, then rounds run to their end until one adds nothing. Printed:
 articles expected, stored, lost, duplicated, corrupt lines, and the rounds and time it took.
-The target is 0 lost, 0 duplicated, 0 corrupt.
+Then the WARC archive is checked: every file whole, every record's page read back by its
+pointer. The target is 0 lost, 0 duplicated, 0 corrupt, the archive whole.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ from _machine import machine  # noqa: E402
 from faultserver import FaultServer  # noqa: E402
 from loopback import FIRST_ID  # noqa: E402
 
+from newscrawl.archive import (  # noqa: E402
+    ArchiveError,
+    ArchivePointer,
+    archive_files,
+    complete_length,
+    read_response,
+)
+
 
 def read_store(data: Path) -> tuple[list[str], int]:
     """Every stored record id (with repeats) and the number of lines that are not records."""
@@ -45,6 +54,29 @@ def read_store(data: Path) -> tuple[list[str], int]:
             except (ValueError, KeyError, TypeError):
                 corrupt += 1
     return ids, corrupt
+
+
+def check_archive(data: Path) -> tuple[int, int, int, int]:
+    """(files, files not whole, records whose pointer reads back, records in all)."""
+    files = archive_files(data)
+    broken = len(list(data.glob("warc/*/*/*.open")))
+    for path in files:
+        with open(path, "rb") as handle:
+            broken += complete_length(handle)[0] != path.stat().st_size
+    good = total = 0
+    for partition in sorted((data / "articles").rglob("*.jsonl")):
+        for line in partition.read_bytes().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            total += 1
+            pointer = ArchivePointer.from_value(record.get("archive"))
+            try:
+                good += pointer is not None and read_response(data, pointer).status == 200
+            except ArchiveError:
+                pass
+    return len(files), broken, good, total
 
 
 def main() -> None:
@@ -101,8 +133,12 @@ def main() -> None:
           f"not in the site {len(stored - expected)}, corrupt lines {corrupt}")
     print(f"{len(rounds)} rounds ({sum(r[1] == 'killed' for r in rounds)} killed), "
           f"{time.monotonic() - started:.0f} s")
-    ok = not (expected - stored) and len(ids) == len(stored) and not corrupt
-    print("target 0 lost, 0 duplicated, 0 corrupt: " + ("met" if ok else "MISSED"))
+    files, broken, readable, records = check_archive(data)
+    print(f"archive: {files} WARC files, {broken} not whole; {readable} of {records} records' "
+          "pages read back by their pointer")
+    ok = (not (expected - stored) and len(ids) == len(stored) and not corrupt and not broken
+          and readable == records)
+    print("target 0 lost, 0 duplicated, 0 corrupt, archive whole: " + ("met" if ok else "MISSED"))
 
 
 if __name__ == "__main__":

@@ -76,3 +76,13 @@ FIELD_ORDER: tuple[str, ...] = (
 )
 # Scrapy sorts Item.fields by name; records are written in FIELD_ORDER instead.
 REQUIRED_FIELDS: tuple[str, ...] = ("url", "title", "body", "published_at")
+
+
+def quality_flag_names() -> tuple[str, ...]:
+    """The quality flags a record can carry, as the JSON Schema lists them."""
+    import json
+    from pathlib import Path
+
+    schema = json.loads((Path(__file__).parent / "schema" / "article.schema.json").read_text(
+        encoding="utf-8"))
+    return tuple(schema["properties"]["quality_flags"]["items"]["enum"])

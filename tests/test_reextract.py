@@ -285,6 +285,17 @@ def test_a_stored_records_unreadable_page_is_counted_and_the_rest_goes_on(data_d
 def test_reextract_refuses_unknown_sources_and_bad_days(data_dir):
     assert reextract(data_dir, "--only", "nosuchsite").returncode == 2
     assert reextract(data_dir, "--since", "2026-13-01").returncode == 2
+    typo = reextract(data_dir, "--flags", "generic-body")
+    assert typo.returncode == 2 and "unknown quality flags: generic-body" in typo.stderr
+
+
+def test_reextract_says_when_there_is_no_archive(tmp_path):
+    result = run_scrapy(["crawl", "detikinet"], tmp_path / "data",
+                        env={"NEWSCRAWL_ARCHIVE": "0"})
+    assert result.returncode == 0
+    again = reextract(tmp_path / "data")
+    assert again.returncode == 0
+    assert "no archived pages under" in again.stdout
 
 
 def test_files_left_open_by_a_killed_crawl_are_recovered_by_the_next_run(data_dir):

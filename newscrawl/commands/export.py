@@ -10,6 +10,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.export import FORMATS, SAFE_NAME, export
+from newscrawl.items import quality_flag_names
 from newscrawl.spiders.base import parse_day
 
 
@@ -71,12 +72,17 @@ class Command(ScrapyCommand):
         if not SAFE_NAME.fullmatch(opts.name):
             raise UsageError(f"--name {opts.name!r}: letters, digits, '.', '_' and '-' only "
                              "(the files go into the output folder)")
+        exclude_flags = [f.strip() for f in opts.exclude_flags.split(",") if f.strip()]
+        unknown = sorted(set(exclude_flags) - set(quality_flag_names()))
+        if unknown:
+            raise UsageError(f"unknown quality flags: {', '.join(unknown)} (known: "
+                             f"{', '.join(quality_flag_names())})")
         out = Path(opts.out) if opts.out else data_dir / "exports" / opts.name
         sources = [s.strip() for s in (opts.only or "").split(",") if s.strip()]
         manifest = export(
             data_dir, out, formats, sources=sources, since=since, until=until,
             unique_stories=opts.unique_stories, with_split=opts.split, name=opts.name,
-            exclude_flags=[f.strip() for f in opts.exclude_flags.split(",") if f.strip()],
+            exclude_flags=exclude_flags,
             include=[Path(d) for d in opts.include],
         )
         print(f"{manifest['records']} records ({manifest['stories']} stories) from "

@@ -23,7 +23,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl import datadir, runs
-from newscrawl.archive import recover_open_files
+from newscrawl.archive import archive_files, recover_open_files
+from newscrawl.items import quality_flag_names
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.reextract import Comparison, plan, stored_records
 from newscrawl.replay import PREFIX, ReextractSpider
@@ -75,6 +76,10 @@ class Command(ScrapyCommand):
             raise UsageError(str(exc)) from exc
         if self.since and self.until and self.since > self.until:
             raise UsageError("--since must not be after --until")
+        unknown = sorted(set(_names(opts.flags)) - set(quality_flag_names()))
+        if unknown:
+            raise UsageError(f"unknown quality flags: {', '.join(unknown)} (known: "
+                             f"{', '.join(quality_flag_names())})")
         self.data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
         self.started = datetime.now(timezone.utc).replace(microsecond=0)
         self.run_id = self.started.strftime("%Y%m%dT%H%M%SZ")
@@ -153,6 +158,9 @@ class Command(ScrapyCommand):
             stats = crawler.stats.get_stats() if crawler.stats else {}
             finish_reason = stats.get("finish_reason") or "not_started"
         rows = [source_row(name, stats, selection) for name in sources]
+        if not selection.replays and not opts.flags and not archive_files(self.data_dir):
+            print(f"reextract: no archived pages under {self.data_dir / 'warc'} (pages are "
+                  "archived by crawls with NEWSCRAWL_ARCHIVE on, the default)")
         failure = stats.get("newscrawl/storage_error") or (
             None if finish_reason == "finished" else f"finish reason {finish_reason}")
         code = runs.EXIT_OK
