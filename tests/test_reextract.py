@@ -286,7 +286,7 @@ def test_reextract_refuses_unknown_sources_and_bad_days(data_dir):
     assert reextract(data_dir, "--only", "nosuchsite").returncode == 2
     assert reextract(data_dir, "--since", "2026-13-01").returncode == 2
     typo = reextract(data_dir, "--flags", "generic-body")
-    assert typo.returncode == 2 and "unknown quality flags: generic-body" in typo.stderr
+    assert typo.returncode == 2 and "--flags: unknown quality flags: generic-body" in typo.stderr
 
 
 def test_reextract_says_when_there_is_no_archive(tmp_path):

@@ -18,15 +18,12 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl import datadir, runs
+from newscrawl.commands import comma_separated
 from newscrawl.datadir import write_problem
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.spiders.base import parse_day
 
 logger = logging.getLogger(__name__)
-
-
-def _names(value: str | None) -> list[str]:
-    return [n.strip() for n in (value or "").split(",") if n.strip()]
 
 
 class Command(ScrapyCommand):
@@ -86,7 +83,7 @@ class Command(ScrapyCommand):
             self.exitcode = runs.EXIT_FAILED
             return
         available = sorted(self.crawler_process.spider_loader.list())
-        only, skip = _names(opts.only), _names(opts.skip)
+        only, skip = comma_separated(opts.only), comma_separated(opts.skip)
         unknown = sorted(set(only + skip) - set(available))
         if unknown:
             raise UsageError(f"unknown spiders: {', '.join(unknown)} (see `scrapy list`)")

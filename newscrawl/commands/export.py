@@ -9,8 +9,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.commands import comma_separated, quality_flags_option
 from newscrawl.export import FORMATS, SAFE_NAME, export
-from newscrawl.items import quality_flag_names
 from newscrawl.spiders.base import parse_day
 
 
@@ -57,7 +57,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        formats = [f.strip() for f in opts.format.split(",") if f.strip()]
+        formats = comma_separated(opts.format)
         unknown = sorted(set(formats) - set(FORMATS))
         if unknown or not formats:
             raise UsageError(f"formats are {', '.join(FORMATS)}; got {opts.format!r}")
@@ -72,13 +72,9 @@ class Command(ScrapyCommand):
         if not SAFE_NAME.fullmatch(opts.name):
             raise UsageError(f"--name {opts.name!r}: letters, digits, '.', '_' and '-' only "
                              "(the files go into the output folder)")
-        exclude_flags = [f.strip() for f in opts.exclude_flags.split(",") if f.strip()]
-        unknown = sorted(set(exclude_flags) - set(quality_flag_names()))
-        if unknown:
-            raise UsageError(f"unknown quality flags: {', '.join(unknown)} (known: "
-                             f"{', '.join(quality_flag_names())})")
+        exclude_flags = quality_flags_option(opts.exclude_flags, "--exclude-flags")
         out = Path(opts.out) if opts.out else data_dir / "exports" / opts.name
-        sources = [s.strip() for s in (opts.only or "").split(",") if s.strip()]
+        sources = comma_separated(opts.only)
         manifest = export(
             data_dir, out, formats, sources=sources, since=since, until=until,
             unique_stories=opts.unique_stories, with_split=opts.split, name=opts.name,

@@ -24,7 +24,7 @@ from scrapy.exceptions import UsageError
 
 from newscrawl import datadir, runs
 from newscrawl.archive import archive_files, recover_open_files
-from newscrawl.items import quality_flag_names
+from newscrawl.commands import comma_separated, quality_flags_option
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.reextract import Comparison, plan, stored_records
 from newscrawl.replay import PREFIX, ReextractSpider
@@ -32,10 +32,6 @@ from newscrawl.spiders.base import parse_day
 
 OUTCOMES = ("replayed", "new", "changed", "unchanged")
 logger = logging.getLogger(__name__)
-
-
-def _names(value: str | None) -> list[str]:
-    return [n.strip() for n in (value or "").split(",") if n.strip()]
 
 
 class Command(ScrapyCommand):
@@ -76,10 +72,7 @@ class Command(ScrapyCommand):
             raise UsageError(str(exc)) from exc
         if self.since and self.until and self.since > self.until:
             raise UsageError("--since must not be after --until")
-        unknown = sorted(set(_names(opts.flags)) - set(quality_flag_names()))
-        if unknown:
-            raise UsageError(f"unknown quality flags: {', '.join(unknown)} (known: "
-                             f"{', '.join(quality_flag_names())})")
+        self.flags = quality_flags_option(opts.flags, "--flags")
         self.data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
         self.started = datetime.now(timezone.utc).replace(microsecond=0)
         self.run_id = self.started.strftime("%Y%m%dT%H%M%SZ")
@@ -103,7 +96,7 @@ class Command(ScrapyCommand):
             if not directory.is_dir():
                 raise UsageError(f"--include {directory}: not a directory")
         available = set(self.crawler_process.spider_loader.list())
-        only = _names(opts.only)
+        only = comma_separated(opts.only)
         unknown = sorted(set(only) - available)
         if unknown:
             raise UsageError(f"unknown sources: {', '.join(unknown)} (see `scrapy list`)")
@@ -132,7 +125,7 @@ class Command(ScrapyCommand):
             for recovered in recover_open_files(directory):
                 print(f"reextract: recovered {recovered.path} left by a stopped run "
                       f"({recovered.cut_bytes} bytes of an unfinished record cut)")
-        flags = _names(opts.flags)
+        flags = self.flags
         stored = stored_records([self.data_dir, *include], only)
         selection = plan(self.data_dir, include=include, sources=only, since=self.since,
                          until=self.until, flags=flags, stored=stored)
