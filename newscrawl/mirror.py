@@ -49,6 +49,18 @@ def _mirror_key(url: str) -> str:
     return canonicalize_url(url, keep_fragments=False)
 
 
+def mirror_problem(root: str | Path) -> str | None:
+    """Why `root` cannot serve as the offline mirror, in words, or None."""
+    path = Path(root)
+    if not path.exists():
+        return f"the mirror directory {path} does not exist"
+    if not path.is_dir():
+        return f"the mirror {path} is a file, not a directory"
+    if not any(path.rglob("manifest.jsonl")):
+        return f"no manifest.jsonl under the mirror directory {path}"
+    return None
+
+
 def load_manifest(root: str | Path) -> dict[str, dict[str, Any]]:
     """All manifest entries under `root`, keyed by canonical URL; files resolved to paths."""
     root = Path(root)

@@ -153,7 +153,7 @@ def test_lock_held_then_stale_lock_taken_over(tmp_path):
         first.wait()
     third = run_scrapy(["crawlall", "--only", "cnbcindonesia"], data)
     assert third.returncode == 0, third.log[-2000:]
-    assert f"previous run {{'pid': {first.pid}" in third.log
+    assert f"the previous run (pid {first.pid}, started " in third.log
     assert "took over its lock" in third.log
 
 

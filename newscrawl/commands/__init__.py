@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from scrapy.exceptions import UsageError
 
+from newscrawl import datadir, runs
 from newscrawl.items import quality_flag_names
+from newscrawl.mirror import mirror_problem
 
 
 def comma_separated(value: str | None) -> list[str]:
@@ -22,3 +27,18 @@ def quality_flags_option(value: str | None, option: str) -> list[str]:
         raise UsageError(f"{option}: unknown quality flags: {', '.join(unknown)} (known: "
                          f"{', '.join(known)})")
     return flags
+
+
+def setup_problem(settings: Any, writes: bool = True) -> tuple[int, str] | None:
+    """(exit code, one line) when the crawl cannot start as configured: a mirror directory
+    that is not one (a usage error, 2), a data directory that cannot be written (6)."""
+    mirror = settings.get("NEWSCRAWL_MIRROR")
+    if mirror:
+        problem = mirror_problem(mirror)
+        if problem:
+            return runs.EXIT_USAGE, f"NEWSCRAWL_MIRROR: {problem}"
+    if writes:
+        problem = datadir.write_problem(Path(settings.get("NEWSCRAWL_DATA_DIR")))
+        if problem:
+            return runs.EXIT_FAILED, f"{problem}; {datadir.FIX}"
+    return None

@@ -16,10 +16,10 @@ from typing import Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
-from newscrawl import datadir, runs
-from newscrawl.commands import comma_separated
-from newscrawl.datadir import write_problem
+from newscrawl import runs
+from newscrawl.commands import comma_separated, setup_problem
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.spiders.base import parse_day
 
@@ -30,7 +30,8 @@ class Command(ScrapyCommand):
     requires_project = True
 
     def syntax(self) -> str:
-        return "[--only a,b] [--skip c] [--since YYYY-MM-DD [--until YYYY-MM-DD]]"
+        return ("[--only a,b] [--skip c] [--since YYYY-MM-DD [--until YYYY-MM-DD]] "
+                "[--max-pages N] [--keep-days D]")
 
     def short_desc(self) -> str:
         return "Run every spider (or a subset) once, with a lock, a report and drift monitors"
@@ -41,27 +42,32 @@ class Command(ScrapyCommand):
         parser.add_argument("--skip", help="comma-separated spiders to leave out")
         parser.add_argument("--since", help="backfill from this day (YYYY-MM-DD)")
         parser.add_argument("--until", help="backfill up to this day (YYYY-MM-DD)")
-        parser.add_argument("--max-pages", type=int, help="listing depth for every spider")
         parser.add_argument(
-            "--keep-days", type=float, default=30, help="prune logs older than this (days)"
+            "--max-pages", type=int,
+            help="listing pages to read per listing, for every spider (default: each "
+            "spider's own, 3 for most)",
+        )
+        parser.add_argument(
+            "--keep-days", type=float, default=30,
+            help="delete crawlall logs older than this many days (default 30)",
         )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
-        try:
-            parse_day(opts.since, "--since")
-            parse_day(opts.until, "--until")
-        except ValueError as exc:
-            raise UsageError(str(exc)) from exc
-        if opts.until and not opts.since:
-            raise UsageError("--until needs --since")
+        if args:
+            raise UsageError(f"crawlall takes no spider names (got {' '.join(args)}); "
+                             "use --only a,b or --skip c")
+        if opts.keep_days < 0:
+            raise UsageError(f"--keep-days must be 0 or more, got {opts.keep_days:g}")
+        self.selected = self.selection(opts)
+        self.spider_args = self.arguments(opts)
         self.started = datetime.now(timezone.utc).replace(microsecond=0)
         self.run_id = self.started.strftime("%Y%m%dT%H%M%SZ")
-        data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR"))
         self.data_dir = data_dir
-        self.data_problem = write_problem(data_dir)
-        if self.data_problem:
+        self.problem = setup_problem(self.settings)
+        if self.problem:
             # Said in one line by run(); nothing is started or logged.
             self.settings.set("LOG_ENABLED", False, priority="cmdline")
             return
@@ -76,13 +82,9 @@ class Command(ScrapyCommand):
         logging.raiseExceptions = False
         runs.prune(logs, "crawlall-*.log", opts.keep_days)
 
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        assert self.crawler_process is not None
-        if self.data_problem:
-            print(f"crawlall: {self.data_problem}; {datadir.FIX}", file=sys.stderr)
-            self.exitcode = runs.EXIT_FAILED
-            return
-        available = sorted(self.crawler_process.spider_loader.list())
+    def selection(self, opts: argparse.Namespace) -> list[str]:
+        assert self.settings is not None
+        available = sorted(get_spider_loader(self.settings).list())
         only, skip = comma_separated(opts.only), comma_separated(opts.skip)
         unknown = sorted(set(only + skip) - set(available))
         if unknown:
@@ -90,7 +92,42 @@ class Command(ScrapyCommand):
         selected = [n for n in (only or available) if n not in skip]
         if not selected:
             raise UsageError("no spider selected")
+        return selected
 
+    def arguments(self, opts: argparse.Namespace) -> dict[str, Any]:
+        """The spider arguments of this run, checked against every selected spider."""
+        assert self.settings is not None
+        try:
+            since, until = parse_day(opts.since, "--since"), parse_day(opts.until, "--until")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if until and not since:
+            raise UsageError("--until needs --since")
+        if since and until and since > until:
+            raise UsageError(f"--since {since} is after --until {until}")
+        spider_args: dict[str, Any] = {}
+        if opts.since:
+            spider_args["since"] = opts.since
+            if opts.until:
+                spider_args["until"] = opts.until
+        if opts.max_pages is not None:
+            spider_args["max_pages"] = opts.max_pages
+        loader = get_spider_loader(self.settings)
+        for name in self.selected:
+            try:
+                loader.load(name).check_arguments(dict(spider_args))
+            except ValueError as exc:
+                message = str(exc).replace("max_pages", "--max-pages")
+                raise UsageError(f"{name}: {message}" if "first day" in message
+                                 else message) from None
+        return spider_args
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.crawler_process is not None
+        if self.problem:
+            self.exitcode, message = self.problem
+            print(f"crawlall: {message}", file=sys.stderr)
+            return
         lock = RunLock(self.data_dir / "state" / "crawlall.lock")
         try:
             lock.acquire()
@@ -100,21 +137,17 @@ class Command(ScrapyCommand):
             return
         try:
             if lock.stale:
-                logger.warning("Previous run %s did not finish; took over its lock", lock.stale)
-                print(f"crawlall: previous run {lock.stale} did not finish; took over its lock")
-            self.exitcode = self.crawl(selected, opts)
+                logger.warning("Previous run (pid %s, started %s) did not finish; took over its "
+                               "lock", lock.stale.get("pid", "?"), lock.stale.get("started", "?"))
+                print(f"crawlall: the previous run (pid {lock.stale.get('pid', '?')}, started "
+                      f"{lock.stale.get('started', '?')}) did not finish; took over its lock")
+            self.exitcode = self.crawl(self.selected, opts)
         finally:
             lock.release()
 
     def crawl(self, selected: list[str], opts: argparse.Namespace) -> int:
         assert self.crawler_process is not None
-        spider_args: dict[str, Any] = {}
-        if opts.since:
-            spider_args["since"] = opts.since
-            if opts.until:
-                spider_args["until"] = opts.until
-        if opts.max_pages:
-            spider_args["max_pages"] = opts.max_pages
+        spider_args = self.spider_args
         print(f"crawlall {self.run_id}: {', '.join(selected)} (log: {self.log_file})")
         crawlers = {}
         for name in selected:
@@ -127,7 +160,7 @@ class Command(ScrapyCommand):
         history = runs.load_history(runs_dir)
         sources = []
         for name, crawler in crawlers.items():
-            stats = crawler.stats.get_stats() if crawler.stats else {}
+            stats = crawler_stats(crawler)
             report = runs.source_report(name, stats)
             # In distributed mode this process did only its share of each source's work.
             report["distributed"] = bool(crawler.settings.get("NEWSCRAWL_REDIS_URL"))
@@ -158,3 +191,12 @@ class Command(ScrapyCommand):
             return max(code, runs.EXIT_FAILED)
         print(f"report: {report_path}  exit code: {code}")
         return code
+
+
+def crawler_stats(crawler: Any) -> dict[str, Any]:
+    """A crawler's stats; none for one that never started (its spider refused to start)."""
+    try:
+        stats = crawler.stats
+    except RuntimeError:
+        return {}
+    return stats.get_stats() if stats is not None else {}

@@ -60,6 +60,21 @@ def parse_day(value: str | None, name: str) -> date | None:
         raise ValueError(f"{name} must be YYYY-MM-DD, got {value!r}") from exc
 
 
+def whole_number(value: int | str, name: str, minimum: int = 1) -> int:
+    """An argument that must be a whole number (pages, days), as a clear error if not."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+# What `-a name=value` a news spider takes (Scrapyd adds its own, starting with "_").
+SPIDER_ARGUMENTS = ("since", "until", "max_pages")
+
+
 def sitemap_entries(body: bytes) -> Iterator[tuple[str, str | None]]:
     """(loc, date) of each <url> of a urlset; the date is the news sitemap's
     publication_date, else lastmod. (Scrapy's Sitemap flattens <news:news> to "", losing it.)"""
@@ -155,13 +170,25 @@ class NewsSpider(SiteParser, scrapy.Spider):
             )
         if self.until and self.until > datetime.now(timezone.utc).date() + timedelta(days=1):
             raise ValueError(f"until {self.until} is in the future")
-        self.max_pages = int(max_pages) if max_pages else self.default_max_pages
+        self.max_pages = self.default_max_pages if max_pages is None else whole_number(
+            max_pages, "max_pages")
         self._deny = [re.compile(p) for p in self.deny]
         # Links listed in this run; bounded by one run's listing pages.
         self._listed: set[str] = set()
         # Which discovery sources gave each article link this run (for the cross-check).
         self._sources: dict[str, set[str]] = {}
         self._listed_any: set[str] = set()
+
+    @classmethod
+    def check_arguments(cls, arguments: dict[str, Any]) -> None:
+        """Raise ValueError, in words, for spider arguments this spider would refuse: what
+        `scrapy crawl` and `crawlall` check before anything starts."""
+        unknown = sorted(k for k in arguments if k not in SPIDER_ARGUMENTS
+                         and not k.startswith("_"))
+        if unknown:
+            raise ValueError(f"unknown spider argument {', '.join(unknown)} (a news spider "
+                             f"takes {', '.join(SPIDER_ARGUMENTS)})")
+        cls(**{k: v for k, v in arguments.items() if k in SPIDER_ARGUMENTS})
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
