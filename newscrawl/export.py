@@ -138,24 +138,65 @@ def write_csv(records: list[dict], path: Path, with_split: bool = False) -> None
             writer.writerow({c: neutralise(row.get(c)) for c in columns})
 
 
+# Instants as Parquet timestamps (UTC); the printed offset ("+07:00") in a column beside each.
+TIMESTAMP_FIELDS = ("published_at", "modified_at", "crawled_at")
+OFFSET_FIELDS = ("published_at", "modified_at")
+
+
+def parquet_schema(with_split: bool = False) -> Any:
+    """The Parquet columns: the record's fields in order, instants as timestamp[us, UTC] with
+    `<field>_offset` after published_at and modified_at, lists as lists, objects as structs."""
+    import pyarrow as pa
+
+    text, integer, strings = pa.string(), pa.int64(), pa.list_(pa.string())
+    types = {name: text for name in FIELD_ORDER}
+    types.update({name: strings for name in LIST_FIELDS})
+    types.update({name: pa.timestamp("us", tz="UTC") for name in TIMESTAMP_FIELDS})
+    types.update(
+        word_count=integer, version=integer,
+        image=pa.struct([("url", text), ("caption", text), ("credit", text)]),
+        rights=pa.struct([("reserved", pa.bool_()), ("notice", text)]),
+        archive=pa.struct([("file", text), ("offset", integer), ("length", integer)]),
+    )
+    fields = []
+    for name in FIELD_ORDER:
+        fields.append(pa.field(name, types[name]))
+        if name in OFFSET_FIELDS:
+            fields.append(pa.field(f"{name}_offset", text))
+    if with_split:  # the same schema whether or not any record was selected
+        fields.append(pa.field("split", text))
+    return pa.schema(fields)
+
+
+def offset_text(when: datetime) -> str | None:
+    """"+07:00" for a WIB time: the offset the site printed."""
+    offset = when.utcoffset()
+    if offset is None:
+        return None
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def parquet_row(record: dict) -> dict:
+    row = dict(record)
+    for name in TIMESTAMP_FIELDS:
+        value = record.get(name)
+        when = datetime.fromisoformat(value) if value else None
+        row[name] = when.astimezone(timezone.utc) if when and when.tzinfo else None
+        if name in OFFSET_FIELDS:
+            row[f"{name}_offset"] = offset_text(when) if when else None
+    return row
+
+
 def write_parquet(records: list[dict], path: Path, with_split: bool = False) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    text, integer, strings = pa.string(), pa.int64(), pa.list_(pa.string())
-    image = pa.struct([("url", text), ("caption", text), ("credit", text)])
-    rights = pa.struct([("reserved", pa.bool_()), ("notice", text)])
-    archive = pa.struct([("file", text), ("offset", integer), ("length", integer)])
-    types = {name: text for name in FIELD_ORDER}
-    types.update({name: strings for name in LIST_FIELDS})
-    types.update(word_count=integer, version=integer, image=image, rights=rights,
-                 archive=archive)
-    fields = [pa.field(name, types[name]) for name in FIELD_ORDER]
-    if with_split:  # the same schema whether or not any record was selected
-        fields.append(pa.field("split", text))
-    schema = pa.schema(fields)
+    schema = parquet_schema(with_split)
     table = pa.Table.from_pylist(
-        [{f.name: r.get(f.name) for f in schema} for r in records], schema=schema
+        [{f.name: row.get(f.name) for f in schema} for row in map(parquet_row, records)],
+        schema=schema,
     )
     pq.write_table(table, path, compression="zstd")
 
@@ -201,11 +242,17 @@ def export(
     exclude_flags: Iterable[str] = (),
     name: str = "articles",
     include: Iterable[Path] = (),
+    force: bool = False,
+    command: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Write the dataset files and `<name>.manifest.json`; returns the manifest. `include`:
-    more data directories whose stores are read too (other machines' in distributed mode)."""
+    """Write the dataset files, `<name>.datasheet.md`, `<name>.manifest.json` and
+    `<name>.sha256` (for `sha256sum -c`); returns the manifest. `include`: more data
+    directories whose stores are read too (other machines' in distributed mode). An output
+    folder holding anything is refused (ExportFolderNotEmpty) unless `force`, which removes
+    the files earlier exports there listed in their manifests (and nothing else)."""
     if not SAFE_NAME.fullmatch(name):
         raise ValueError(f"export name {name!r}: letters, digits, '.', '_' and '-' only")
+    clear_folder(out_dir, force)
     sources = list(sources or [])
     stores = [data_dir, *include]
     problems: list[dict[str, Any]] = []
@@ -253,11 +300,73 @@ def export(
         "corrupt_lines": {"count": len(problems), "first": problems[:100]},
         "files": files,
         "schema": "newscrawl/schema/article.schema.json",
+        "software": software(),
+        "command": command,
     }
     sheet = out_dir / f"{name}.datasheet.md"
     sheet.write_text(datasheet.render(name, records, manifest), encoding="utf-8")
     files[sheet.name] = {"format": "datasheet", "sha256": sha256_of(sheet), "bytes": sheet.stat().st_size}
-    (out_dir / f"{name}.manifest.json").write_text(
+    manifest_path = out_dir / f"{name}.manifest.json"
+    manifest_path.write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+    sums = [*files, manifest_path.name]
+    (out_dir / f"{name}.sha256").write_text(
+        "".join(f"{sha256_of(out_dir / file)}  {file}\n" for file in sums), encoding="utf-8"
+    )
     return manifest
+
+
+class ExportFolderNotEmpty(ValueError):
+    """The output folder holds files; an export there would mix with them."""
+
+
+def clear_folder(out_dir: Path, force: bool) -> None:
+    """Make `out_dir` ready for an export: it must be empty, or (with `force`) hold only what
+    earlier exports wrote there (their manifests say which files), which is removed."""
+    if not out_dir.exists():
+        return
+    present = {p.name for p in out_dir.iterdir()}
+    if not present:
+        return
+    if not force:
+        raise ExportFolderNotEmpty(
+            f"{out_dir} is not empty ({len(present)} files, e.g. {sorted(present)[0]}): "
+            "--force replaces an earlier export there, or choose another --out"
+        )
+    ours: set[str] = set()
+    for manifest in out_dir.glob("*.manifest.json"):
+        stem = manifest.name[: -len(".manifest.json")]
+        try:
+            listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
+        except (OSError, ValueError):
+            continue
+        ours |= {manifest.name, f"{stem}.sha256", *listed}
+    foreign = sorted(present - ours)
+    if foreign:
+        raise ExportFolderNotEmpty(
+            f"{out_dir} holds files no earlier export wrote ({', '.join(foreign[:3])}"
+            f"{' …' if len(foreign) > 3 else ''}); not removing them: choose another --out"
+        )
+    for file in present:
+        (out_dir / file).unlink()
+
+
+def software() -> dict[str, str | None]:
+    """What made the export: newscrawl's version and, in a git checkout, its commit."""
+    import subprocess
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("newscrawl")
+    except PackageNotFoundError:
+        release = None
+    commit = None
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                              capture_output=True, text=True, timeout=5)
+        if done.returncode == 0:
+            commit = done.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"newscrawl": release, "git_commit": commit}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+from datetime import datetime, timezone
 
 import pyarrow.parquet as pq
 from conftest import mirror_ids, run_scrapy
@@ -66,7 +68,12 @@ def test_csv_and_parquet_keep_lists_and_objects(tmp_path):
     table = pq.read_table(tmp_path / "out" / "articles.parquet").to_pylist()
     assert table[0]["authors"] == ["Ana", "Budi"]
     assert table[0]["image"]["credit"] == "AP/Susan Walsh"
-    assert table[0]["published_at"] == "2024-03-27T09:55:00+07:00"
+    # Instants are timestamps (UTC); the offset the site printed is kept beside them.
+    assert table[0]["published_at"] == datetime(2024, 3, 27, 2, 55, tzinfo=timezone.utc)
+    assert table[0]["published_at_offset"] == "+07:00"
+    schema = pq.read_schema(tmp_path / "out" / "articles.parquet")
+    assert str(schema.field("published_at").type) == "timestamp[us, tz=UTC]"
+    assert str(schema.field("crawled_at").type) == "timestamp[us, tz=UTC]"
 
 
 def test_split_follows_the_story_not_the_record():
@@ -86,13 +93,59 @@ def test_export_command_after_a_crawl(tmp_path):
     )
     assert result.returncode == 0, result.log
     count = len(mirror_ids("detikinet"))
-    assert f"{count} records ({count} stories) from 1 sources" in result.log
+    assert f"{count} records ({count} stories) from 1 source," in result.log
     out = data / "exports" / "articles"
     manifest = json.loads((out / "articles.manifest.json").read_text(encoding="utf-8"))
     assert manifest["by_source"] == {"detikinet": count}
     assert sum(manifest["splits"].values()) == count
     assert manifest["filters"]["exclude_flags"] == ["partial_body"]
+    assert manifest["command"][:2] == ["scrapy", "export"] and "--split" in manifest["command"]
+    assert manifest["software"]["newscrawl"]
     assert run_scrapy(["export", "--format", "xlsx"], data, mirror=None).returncode == 2
+
+
+def test_a_second_export_into_the_same_folder_is_refused_or_replaces_the_first(tmp_path):
+    data = tmp_path / "data"
+    _store(data, [_record("a:1"), _record("a:2"), _record("b:1")])
+    out = tmp_path / "out"
+    first = run_scrapy(["export", "--format", "jsonl,csv,parquet", "--out", str(out)], data,
+                       mirror=None)
+    assert first.returncode == 0, first.log
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    again = run_scrapy(["export", "--only", "b", "--out", str(out)], data, mirror=None)
+    assert again.returncode == 2
+    assert "is not empty" in again.log and "--force" in again.log and "Traceback" not in again.log
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    forced = run_scrapy(["export", "--only", "b", "--out", str(out), "--force"], data,
+                        mirror=None)
+    assert forced.returncode == 0, forced.log
+    assert sorted(p.name for p in out.iterdir()) == [
+        "articles.datasheet.md", "articles.jsonl", "articles.manifest.json", "articles.sha256"]
+    assert len((out / "articles.jsonl").read_text().splitlines()) == 1
+    check = subprocess.run(["sha256sum", "-c", "articles.sha256"], cwd=out, capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count(": OK") == 3
+
+    # A folder with someone else's files is never cleared.
+    (out / "notes.txt").write_text("mine")
+    refused = run_scrapy(["export", "--out", str(out), "--force"], data, mirror=None)
+    assert refused.returncode == 2 and "notes.txt" in refused.log
+    assert (out / "notes.txt").read_text() == "mine" and (out / "articles.jsonl").exists()
+
+
+def test_export_refuses_unknown_sources_and_backwards_windows(tmp_path):
+    data = tmp_path / "data"
+    _store(data, [_record("a:1")])
+    unknown = run_scrapy(["export", "--only", "nosuch"], data, mirror=None)
+    assert unknown.returncode == 2 and "unknown sources: nosuch" in unknown.log
+    backwards = run_scrapy(["export", "--since", "2024-05-02", "--until", "2024-05-01"], data,
+                           mirror=None)
+    assert backwards.returncode == 2 and "is after --until" in backwards.log
+    empty = run_scrapy(["export", "--since", "2030-01-01"], data, mirror=None)
+    assert empty.returncode == 0 and "0 records: nothing in the store matches" in empty.log
 
 
 def test_records_with_excluded_quality_flags_are_left_out_and_counted(tmp_path):

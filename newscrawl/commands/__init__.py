@@ -17,6 +17,11 @@ def comma_separated(value: str | None) -> list[str]:
     return [n.strip() for n in (value or "").split(",") if n.strip()]
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """ "1 record", "2 records", "1,200 stories"."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
 def quality_flags_option(value: str | None, option: str) -> list[str]:
     """The quality flags of an option; a name the record schema does not know (a typo that
     would silently select nothing) is a usage error."""
@@ -29,11 +34,13 @@ def quality_flags_option(value: str | None, option: str) -> list[str]:
     return flags
 
 
-def setup_problem(settings: Any, writes: bool = True) -> tuple[int, str] | None:
-    """(exit code, one line) when the crawl cannot start as configured: a mirror directory
+def setup_problem(
+    settings: Any, writes: bool = True, uses_mirror: bool = True
+) -> tuple[int, str] | None:
+    """(exit code, one line) when a command cannot start as configured: a mirror directory
     that is not one (a usage error, 2), a data directory that cannot be written (6)."""
     mirror = settings.get("NEWSCRAWL_MIRROR")
-    if mirror:
+    if mirror and uses_mirror:
         problem = mirror_problem(mirror)
         if problem:
             return runs.EXIT_USAGE, f"NEWSCRAWL_MIRROR: {problem}"

@@ -317,10 +317,7 @@ class Command(ScrapyCommand):
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
             out = data_dir / "evaluation" / f"{stamp}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(out)
+        written, self.write_error = write_result(out, result)
 
         print(f"evaluate: {len(ours)} pages under {where}"
               + (f" ({len(skipped)} skipped)" if skipped else "")
@@ -332,4 +329,26 @@ class Command(ScrapyCommand):
         if baseline:
             line += f", trafilatura {timing['trafilatura'] / n * 1000:.1f} ms/page"
         print(line + " (one pass, includes warm-up; benchmarks/bench_extraction.py times properly)")
-        print(f"result: {out}")
+        if written:
+            print(f"result: {out}")
+        else:
+            # The scores above still reach the terminal; the exit code says the file is missing.
+            print(f"evaluate: could not write the result to {out}: {self.write_error}",
+                  file=sys.stderr)
+            self.exitcode = 6
+
+
+def write_result(out: Path, result: dict) -> tuple[bool, str]:
+    """Write the result atomically; (False, why) when the disk or the path refuses."""
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return False, exc.strerror or str(exc)
+    return True, ""

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
-from newscrawl.commands import comma_separated, quality_flags_option
-from newscrawl.export import FORMATS, SAFE_NAME, export
+from newscrawl.commands import comma_separated, plural, quality_flags_option
+from newscrawl.export import FORMATS, SAFE_NAME, ExportFolderNotEmpty, export
 from newscrawl.spiders.base import parse_day
 
 
@@ -22,7 +23,7 @@ class Command(ScrapyCommand):
     def syntax(self) -> str:
         return (
             "[--format jsonl,csv,parquet] [--out DIR] [--only a,b] [--since D] [--until D] "
-            "[--unique-stories] [--exclude-flags f,g] [--split] [--include DIR ...]"
+            "[--unique-stories] [--exclude-flags f,g] [--split] [--include DIR ...] [--force]"
         )
 
     def short_desc(self) -> str:
@@ -51,6 +52,10 @@ class Command(ScrapyCommand):
             "leave out records carrying any of them",
         )
         parser.add_argument(
+            "--force", action="store_true",
+            help="replace an earlier export in the output folder (only the files it wrote)",
+        )
+        parser.add_argument(
             "--split", action="store_true",
             help="add a train/dev/test column assigned by story (80/10/10)",
         )
@@ -65,6 +70,8 @@ class Command(ScrapyCommand):
             since, until = parse_day(opts.since, "--since"), parse_day(opts.until, "--until")
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
+        if since and until and since > until:
+            raise UsageError(f"--since {since} is after --until {until}")
         data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
         for directory in (data_dir, *map(Path, opts.include)):
             if not (directory / "articles").exists():
@@ -75,15 +82,30 @@ class Command(ScrapyCommand):
         exclude_flags = quality_flags_option(opts.exclude_flags, "--exclude-flags")
         out = Path(opts.out) if opts.out else data_dir / "exports" / opts.name
         sources = comma_separated(opts.only)
-        manifest = export(
-            data_dir, out, formats, sources=sources, since=since, until=until,
-            unique_stories=opts.unique_stories, with_split=opts.split, name=opts.name,
-            exclude_flags=exclude_flags,
-            include=[Path(d) for d in opts.include],
-        )
-        print(f"{manifest['records']} records ({manifest['stories']} stories) from "
-              f"{len(manifest['by_source'])} sources, published {manifest['published_from']} "
-              f"to {manifest['published_to']}")
+        known = set(get_spider_loader(self.settings).list()) | {
+            p.name for d in (data_dir, *map(Path, opts.include))
+            for p in (d / "articles").iterdir() if p.is_dir()}
+        unknown = sorted(set(sources) - known)
+        if unknown:
+            raise UsageError(f"unknown sources: {', '.join(unknown)} (see `scrapy list`)")
+        try:
+            manifest = export(
+                data_dir, out, formats, sources=sources, since=since, until=until,
+                unique_stories=opts.unique_stories, with_split=opts.split, name=opts.name,
+                exclude_flags=exclude_flags,
+                include=[Path(d) for d in opts.include], force=opts.force,
+                command=["scrapy", "export", *sys.argv[2:]],
+            )
+        except ExportFolderNotEmpty as exc:
+            raise UsageError(str(exc)) from None
+        if manifest["records"]:
+            print(f"{plural(manifest['records'], 'record')} "
+                  f"({plural(manifest['stories'], 'story', 'stories')}) from "
+                  f"{plural(len(manifest['by_source']), 'source')}, published "
+                  f"{manifest['published_from']} to {manifest['published_to']}")
+        else:
+            print("0 records: nothing in the store matches the selection (the files are written "
+                  "empty)")
         corrupt = manifest["corrupt_lines"]
         if corrupt["count"]:
             first = corrupt["first"][0]
@@ -93,3 +115,5 @@ class Command(ScrapyCommand):
         for file, info in manifest["files"].items():
             print(f"  {out / file}  {info['bytes']} bytes  sha256 {info['sha256'][:16]}…")
         print(f"  {out / (opts.name + '.manifest.json')}")
+        print(f"  {out / (opts.name + '.sha256')}  (check: cd {out} && sha256sum -c "
+              f"{opts.name}.sha256)")

@@ -22,9 +22,9 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl import datadir, runs
+from newscrawl import runs
 from newscrawl.archive import archive_files, recover_open_files
-from newscrawl.commands import comma_separated, quality_flags_option
+from newscrawl.commands import comma_separated, quality_flags_option, setup_problem
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.reextract import Comparison, plan, stored_records
 from newscrawl.replay import PREFIX, ReextractSpider
@@ -73,7 +73,12 @@ class Command(ScrapyCommand):
         if self.since and self.until and self.since > self.until:
             raise UsageError("--since must not be after --until")
         self.flags = quality_flags_option(opts.flags, "--flags")
-        self.data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        self.data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR"))
+        self.problem = setup_problem(self.settings, writes=not opts.dry_run, uses_mirror=False)
+        if self.problem:
+            # Said in one line by run(); nothing is started or logged.
+            self.settings.set("LOG_ENABLED", False, priority="cmdline")
+            return
         self.started = datetime.now(timezone.utc).replace(microsecond=0)
         self.run_id = self.started.strftime("%Y%m%dT%H%M%SZ")
         # Archived pages are not fetched: nothing here may throttle, retry or ask robots.txt.
@@ -100,12 +105,10 @@ class Command(ScrapyCommand):
         unknown = sorted(set(only) - available)
         if unknown:
             raise UsageError(f"unknown sources: {', '.join(unknown)} (see `scrapy list`)")
-        if not opts.dry_run:
-            problem = datadir.write_problem(self.data_dir)
-            if problem:
-                print(f"reextract: {problem}; {datadir.FIX}", file=sys.stderr)
-                self.exitcode = runs.EXIT_FAILED
-                return
+        if self.problem:
+            self.exitcode, message = self.problem
+            print(f"reextract: {message}", file=sys.stderr)
+            return
         lock = RunLock(self.data_dir / "state" / "reextract.lock")
         try:
             lock.acquire()
