@@ -43,6 +43,7 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newscrawl.config import default
 from newscrawl.jsonl import StorageError, append_line
 
 logger = logging.getLogger(__name__)
@@ -50,10 +51,6 @@ logger = logging.getLogger(__name__)
 ARCHIVE_DIR = "warc"
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
-DEFAULT_MAX_BYTES = 100 * 1024 * 1024
-# zlib's default: 2.4 ms and ~23 KB per 150 KB article page (level 1: 1.0 ms, 27 KB; level 9:
-# 7.3 ms, 22.8 KB) on a 2-core Xeon (docs/benchmarks.md).
-DEFAULT_GZIP_LEVEL = 6
 # Fields this project adds to response records (extension fields; WARC- names are reserved).
 SOURCE_FIELD = "Newscrawl-Source"
 KIND_FIELD = "Newscrawl-Kind"
@@ -145,8 +142,8 @@ class ArchiveWriter:
         source: str,
         info: dict[str, str] | None = None,
         *,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        level: int = DEFAULT_GZIP_LEVEL,
+        max_bytes: int = default("NEWSCRAWL_ARCHIVE_MAX_BYTES"),
+        level: int = default("NEWSCRAWL_ARCHIVE_GZIP_LEVEL"),
         fsync: bool = False,
     ):
         self.data_dir = Path(data_dir)

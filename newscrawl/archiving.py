@@ -24,14 +24,13 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from newscrawl.archive import (
-    DEFAULT_GZIP_LEVEL,
-    DEFAULT_MAX_BYTES,
     ArchiveError,
     ArchivePointer,
     ArchiveWriter,
     read_response,
     recover_open_files,
 )
+from newscrawl.config import setting
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +60,14 @@ def _text_headers(headers: Headers) -> list[tuple[str, str]]:
 class ArchiveMiddleware:
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
-        if not settings.getbool("NEWSCRAWL_ARCHIVE", True):
+        if not setting(settings, "NEWSCRAWL_ARCHIVE"):
             raise NotConfigured("NEWSCRAWL_ARCHIVE is off")
         self.crawler = crawler
         self.stats = crawler.stats
-        self.data_dir = Path(settings.get("NEWSCRAWL_DATA_DIR", "data"))
-        self.max_bytes = settings.getint("NEWSCRAWL_ARCHIVE_MAX_BYTES", DEFAULT_MAX_BYTES)
-        self.level = settings.getint("NEWSCRAWL_ARCHIVE_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
-        self.fsync = settings.getbool("NEWSCRAWL_FSYNC", False)
+        self.data_dir = Path(setting(settings, "NEWSCRAWL_DATA_DIR"))
+        self.max_bytes = setting(settings, "NEWSCRAWL_ARCHIVE_MAX_BYTES")
+        self.level = setting(settings, "NEWSCRAWL_ARCHIVE_GZIP_LEVEL")
+        self.fsync = setting(settings, "NEWSCRAWL_FSYNC")
         self.info = {
             "origin": origin_of(settings),
             "http-header-user-agent": settings.get("USER_AGENT", ""),

@@ -17,6 +17,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
+from newscrawl.config import setting
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,8 +42,8 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, settings: BaseSettings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("NEWSCRAWL_BACKOFF_BASE", 2.0)
-        self.backoff_max = settings.getfloat("NEWSCRAWL_BACKOFF_MAX", 300.0)
+        self.backoff_base = setting(settings, "NEWSCRAWL_BACKOFF_BASE")
+        self.backoff_max = setting(settings, "NEWSCRAWL_BACKOFF_MAX")
 
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response, spider: object = None

@@ -6,50 +6,17 @@ crontab line or a shell can set them without editing files; `-s NAME=value` stil
 
 import os
 
+from newscrawl.config import LOG_LEVEL_VARIABLE, from_environment
+
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
 COMMANDS_MODULE = "newscrawl.commands"
 
 # --- newscrawl's own settings -------------------------------------------------------------
-NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
-# A directory with manifest.jsonl: every request is answered from it (see newscrawl/mirror.py).
-NEWSCRAWL_MIRROR = os.environ.get("NEWSCRAWL_MIRROR") or None
-# Send every request to this host:port instead (a stand-in server on loopback for tests and
-# benchmarks; see newscrawl/mirror.py).
-NEWSCRAWL_HOST_OVERRIDE = os.environ.get("NEWSCRAWL_HOST_OVERRIDE") or None
-# Distributed mode (newscrawl/distributed.py): a Redis shared by every crawler process.
-NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL") or None
-# Processes with the same run id split one crawl; default: the UTC hour they started in.
-NEWSCRAWL_RUN_ID = os.environ.get("NEWSCRAWL_RUN_ID") or None
-# Articles published within this many hours are fetched again to catch updates (0 = never).
-NEWSCRAWL_REVISIT_HOURS = float(os.environ.get("NEWSCRAWL_REVISIT_HOURS", "0"))
-# ... but not more often than every this many hours per article.
-NEWSCRAWL_REVISIT_EVERY_HOURS = float(os.environ.get("NEWSCRAWL_REVISIT_EVERY_HOURS", "6"))
-# New records are matched into stories against records stored within this many days.
-NEWSCRAWL_STORY_WINDOW_DAYS = float(os.environ.get("NEWSCRAWL_STORY_WINDOW_DAYS", "30"))
-# Bodies shorter than this many words are flagged as "short_body" (not dropped).
-NEWSCRAWL_MIN_WORDS = 40
-# When no declared layout of a site finds an article's body (the site changed its markup), the
-# generic extractor reads it and the record is flagged `generic_body`. 0 turns that off: such
-# articles are then dropped as `missing_body`.
-NEWSCRAWL_GENERIC_BODY = os.environ.get("NEWSCRAWL_GENERIC_BODY", "1")
-# Records with a longer title or body are dropped (title_too_long, body_too_long): no article
-# is that long, a page that gives one is broken.
-NEWSCRAWL_MAX_TITLE_CHARS = int(os.environ.get("NEWSCRAWL_MAX_TITLE_CHARS", "1000"))
-NEWSCRAWL_MAX_BODY_CHARS = int(os.environ.get("NEWSCRAWL_MAX_BODY_CHARS", "300000"))
-# A stored line (one record as JSON) over this many bytes is dropped as record_too_large.
-NEWSCRAWL_MAX_RECORD_BYTES = int(os.environ.get("NEWSCRAWL_MAX_RECORD_BYTES", str(2 << 20)))
-
-# Keep every fetched article, listing, feed and sitemap page as received, in WARC files under
-# <data dir>/warc/ (newscrawl/archive.py): records point at their page, and `scrapy reextract`
-# runs today's parsers over them without fetching again. 0 turns it off.
-NEWSCRAWL_ARCHIVE = os.environ.get("NEWSCRAWL_ARCHIVE", "1")
-# A WARC file is closed and a new one started past this size.
-NEWSCRAWL_ARCHIVE_MAX_BYTES = int(os.environ.get("NEWSCRAWL_ARCHIVE_MAX_BYTES", str(100 << 20)))
-# gzip level of the archive's records: 6 (zlib's default) costs ~2.4 ms per article page;
-# 1 costs ~1 ms and makes the archive ~18 % larger.
-NEWSCRAWL_ARCHIVE_GZIP_LEVEL = int(os.environ.get("NEWSCRAWL_ARCHIVE_GZIP_LEVEL", "6"))
+# Declared once, with their defaults and meanings, in newscrawl/config.py; the environment
+# variable of the same name overrides the default here, `-s NAME=value` overrides both.
+globals().update(from_environment(os.environ))
 
 # --- politeness ---------------------------------------------------------------------------
 USER_AGENT = (
@@ -109,7 +76,7 @@ SPIDER_CONTRACTS = {
 # benchmarks/bench_crawl.py). 16 measured 20-25 % faster than 100, and 4 another ~8 %.
 CONCURRENT_ITEMS = 4
 
-LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")
+LOG_LEVEL = os.environ.get(LOG_LEVEL_VARIABLE) or "INFO"
 LOGSTATS_INTERVAL = 60.0
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

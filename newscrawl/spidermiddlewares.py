@@ -17,6 +17,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from newscrawl.config import setting
 from newscrawl.pipelines.guard import STORAGE_ERRORS, storage_failed
 from newscrawl.spiders.base import ARTICLE
 from newscrawl.state import CrawlState
@@ -28,12 +29,12 @@ class SkipKnownMiddleware:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.data_dir = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
-        self.redis_url = crawler.settings.get("NEWSCRAWL_REDIS_URL") or None
-        hours = crawler.settings.getfloat("NEWSCRAWL_REVISIT_HOURS", 0)
+        self.data_dir = Path(setting(crawler.settings, "NEWSCRAWL_DATA_DIR"))
+        self.redis_url = setting(crawler.settings, "NEWSCRAWL_REDIS_URL")
+        hours = setting(crawler.settings, "NEWSCRAWL_REVISIT_HOURS")
         self.revisit = timedelta(hours=hours) if hours > 0 else None
         # An hourly cron would otherwise re-fetch every recent article every hour.
-        every = crawler.settings.getfloat("NEWSCRAWL_REVISIT_EVERY_HOURS", 6)
+        every = setting(crawler.settings, "NEWSCRAWL_REVISIT_EVERY_HOURS")
         self.revisit_every = timedelta(hours=every)
         self.state: CrawlState | None = None
 

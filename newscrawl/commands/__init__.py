@@ -8,6 +8,8 @@ from typing import Any
 from scrapy.exceptions import UsageError
 
 from newscrawl import datadir, runs
+from newscrawl.config import problems as config_problems
+from newscrawl.config import setting
 from newscrawl.items import quality_flag_names
 from newscrawl.mirror import mirror_problem
 
@@ -39,13 +41,16 @@ def setup_problem(
 ) -> tuple[int, str] | None:
     """(exit code, one line) when a command cannot start as configured: a mirror directory
     that is not one (a usage error, 2), a data directory that cannot be written (6)."""
+    bad = config_problems(settings)
+    if bad:
+        return runs.EXIT_USAGE, "; ".join(bad)
     mirror = settings.get("NEWSCRAWL_MIRROR")
     if mirror and uses_mirror:
         problem = mirror_problem(mirror)
         if problem:
             return runs.EXIT_USAGE, f"NEWSCRAWL_MIRROR: {problem}"
     if writes:
-        problem = datadir.write_problem(Path(settings.get("NEWSCRAWL_DATA_DIR")))
+        problem = datadir.write_problem(Path(setting(settings, "NEWSCRAWL_DATA_DIR")))
         if problem:
             return runs.EXIT_FAILED, f"{problem}; {datadir.FIX}"
     return None

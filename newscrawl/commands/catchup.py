@@ -16,6 +16,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from newscrawl import datadir, runs
+from newscrawl.config import setting
 from newscrawl.pipelines.guard import STORAGE_ERRORS
 from newscrawl.state import CrawlState
 
@@ -32,8 +33,8 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
-        redis_url = self.settings.get("NEWSCRAWL_REDIS_URL") or None
+        data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
+        redis_url = setting(self.settings, "NEWSCRAWL_REDIS_URL")
         problem = datadir.write_problem(data_dir)
         if problem:
             print(f"catchup: {problem}; {datadir.FIX}", file=sys.stderr)

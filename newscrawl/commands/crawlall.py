@@ -20,6 +20,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import runs
 from newscrawl.commands import comma_separated, setup_problem
+from newscrawl.config import setting
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.spiders.base import parse_day
 
@@ -64,7 +65,7 @@ class Command(ScrapyCommand):
         self.spider_args = self.arguments(opts)
         self.started = datetime.now(timezone.utc).replace(microsecond=0)
         self.run_id = self.started.strftime("%Y%m%dT%H%M%SZ")
-        data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR"))
+        data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
         self.data_dir = data_dir
         self.problem = setup_problem(self.settings)
         if self.problem:

@@ -42,6 +42,7 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 
 from newscrawl.commands.extract import extract_file
+from newscrawl.config import setting
 from newscrawl.evaluation import EXACT_FIELDS, PageScore, aggregate, score_record
 from newscrawl.extraction import ExtractOptions, GenericSite
 
@@ -315,7 +316,7 @@ class Command(ScrapyCommand):
             out = Path(opts.json)
         else:
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+            data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
             out = data_dir / "evaluation" / f"{stamp}.json"
         written, self.write_error = write_result(out, result)
 

@@ -11,6 +11,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from newscrawl.commands import comma_separated, plural, quality_flags_option
+from newscrawl.config import setting
 from newscrawl.export import FORMATS, SAFE_NAME, ExportFolderNotEmpty, export
 from newscrawl.spiders.base import parse_day
 
@@ -72,7 +73,7 @@ class Command(ScrapyCommand):
             raise UsageError(str(exc)) from exc
         if since and until and since > until:
             raise UsageError(f"--since {since} is after --until {until}")
-        data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
         for directory in (data_dir, *map(Path, opts.include)):
             if not (directory / "articles").exists():
                 raise UsageError(f"no stored articles under {directory}/articles (crawl first)")

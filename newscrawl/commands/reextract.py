@@ -25,6 +25,7 @@ from scrapy.exceptions import UsageError
 from newscrawl import runs
 from newscrawl.archive import archive_files, recover_open_files
 from newscrawl.commands import comma_separated, quality_flags_option, setup_problem
+from newscrawl.config import setting
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.reextract import Comparison, plan, stored_records
 from newscrawl.replay import PREFIX, ReextractSpider
@@ -73,7 +74,7 @@ class Command(ScrapyCommand):
         if self.since and self.until and self.since > self.until:
             raise UsageError("--since must not be after --until")
         self.flags = quality_flags_option(opts.flags, "--flags")
-        self.data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR"))
+        self.data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
         self.problem = setup_problem(self.settings, writes=not opts.dry_run, uses_mirror=False)
         if self.problem:
             # Said in one line by run(); nothing is started or logged.

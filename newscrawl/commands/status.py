@@ -15,6 +15,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from newscrawl import runs
+from newscrawl.config import setting
 
 
 class Command(ScrapyCommand):
@@ -36,7 +37,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
-        data_dir = Path(self.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
         reports = runs.load_runs(data_dir / "runs")
         if not reports:
             print(f"no crawlall runs recorded under {data_dir / 'runs'}")

@@ -25,6 +25,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.config import setting
 from newscrawl.loaders import complete_record
 from newscrawl.pipelines.guard import StorageGuard
 from newscrawl.reextract import Comparison
@@ -54,8 +55,8 @@ class DedupePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.data_dir = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
-        self.redis_url = crawler.settings.get("NEWSCRAWL_REDIS_URL") or None
+        self.data_dir = Path(setting(crawler.settings, "NEWSCRAWL_DATA_DIR"))
+        self.redis_url = setting(crawler.settings, "NEWSCRAWL_REDIS_URL")
         self.state: CrawlState | None = None
         self.guard = StorageGuard(crawler)
 

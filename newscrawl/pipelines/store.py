@@ -20,6 +20,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.config import default, setting
 from newscrawl.jsonl import (
     append_line,
     encode_record,
@@ -35,22 +36,20 @@ from newscrawl.state import CrawlState
 logger = logging.getLogger(__name__)
 
 # A stored line longer than this is refused (a 300,000-character body is ~0.6 MB in UTF-8).
-MAX_RECORD_BYTES = 2 * 1024 * 1024
+MAX_RECORD_BYTES = default("NEWSCRAWL_MAX_RECORD_BYTES")
 
 
 class JsonlStorePipeline:
     def __init__(self, crawler: Crawler):
-        self.root = Path(crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
-        self.redis_url = crawler.settings.get("NEWSCRAWL_REDIS_URL") or None
+        self.root = Path(setting(crawler.settings, "NEWSCRAWL_DATA_DIR"))
+        self.redis_url = setting(crawler.settings, "NEWSCRAWL_REDIS_URL")
         self.stats = crawler.stats
-        self.fsync = crawler.settings.getbool("NEWSCRAWL_FSYNC", False)
-        self.min_words = crawler.settings.getint("NEWSCRAWL_MIN_WORDS", 40)
-        self.story_window_days = crawler.settings.getfloat("NEWSCRAWL_STORY_WINDOW_DAYS", 30)
+        self.fsync = setting(crawler.settings, "NEWSCRAWL_FSYNC")
+        self.min_words = setting(crawler.settings, "NEWSCRAWL_MIN_WORDS")
+        self.story_window_days = setting(crawler.settings, "NEWSCRAWL_STORY_WINDOW_DAYS")
         self.handles: dict[Path, int] = {}
         self.guard = StorageGuard(crawler)
-        self.max_record_bytes = crawler.settings.getint(
-            "NEWSCRAWL_MAX_RECORD_BYTES", MAX_RECORD_BYTES
-        )
+        self.max_record_bytes = setting(crawler.settings, "NEWSCRAWL_MAX_RECORD_BYTES")
         self.state: CrawlState | None = None
         # Body lengths of this run's records, for the run report's median (one int each).
         self.body_words: list[int] = []

@@ -11,6 +11,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.config import default, setting
 from newscrawl.items import REQUIRED_FIELDS
 
 logger = logging.getLogger(__name__)
@@ -18,8 +19,8 @@ logger = logging.getLogger(__name__)
 
 # No article has a title or a body this long: a page that gives one is broken (a title
 # selector that caught the whole page, a 30 MB body), and storing it would only hurt.
-MAX_TITLE_CHARS = 1_000
-MAX_BODY_CHARS = 300_000
+MAX_TITLE_CHARS = default("NEWSCRAWL_MAX_TITLE_CHARS")
+MAX_BODY_CHARS = default("NEWSCRAWL_MAX_BODY_CHARS")
 
 
 def missing_reason(
@@ -46,8 +47,8 @@ def missing_reason(
 class ValidatePipeline:
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
-        self.max_title = crawler.settings.getint("NEWSCRAWL_MAX_TITLE_CHARS", MAX_TITLE_CHARS)
-        self.max_body = crawler.settings.getint("NEWSCRAWL_MAX_BODY_CHARS", MAX_BODY_CHARS)
+        self.max_title = setting(crawler.settings, "NEWSCRAWL_MAX_TITLE_CHARS")
+        self.max_body = setting(crawler.settings, "NEWSCRAWL_MAX_BODY_CHARS")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:

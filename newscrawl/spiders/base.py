@@ -37,6 +37,7 @@ from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
 from newscrawl import distributed
+from newscrawl.config import setting
 from newscrawl.extraction import ExtractOptions, Page, SiteParser
 from newscrawl.extraction.page import looks_truncated
 from newscrawl.items import Article
@@ -496,8 +497,8 @@ class NewsSpider(SiteParser, scrapy.Spider):
             return ExtractOptions()
         settings = crawler.settings
         return ExtractOptions(
-            generic_body=settings.getbool("NEWSCRAWL_GENERIC_BODY", True),
-            min_words=settings.getint("NEWSCRAWL_MIN_WORDS", 40),
+            generic_body=setting(settings, "NEWSCRAWL_GENERIC_BODY"),
+            min_words=setting(settings, "NEWSCRAWL_MIN_WORDS"),
         )
 
     def parse_article(self, response: Response) -> Iterator[Article]:
