@@ -134,7 +134,13 @@ class BodyRules:
     editor_code: re.Pattern[str] = EDITOR_CODE
 
     def compiled(self) -> _CompiledRules:
-        return _compile_rules(self)
+        # Kept on the instance: a cache keyed by id() handed one object's rules to another
+        # made later at the same address.
+        cached = self.__dict__.get("_compiled")
+        if cached is None:
+            cached = _compile_rules(self)
+            object.__setattr__(self, "_compiled", cached)
+        return cached
 
 
 class DropMatcher:
@@ -250,39 +256,31 @@ class _CompiledRules:
     editor_code: re.Pattern[str]
 
 
-_RULES_CACHE: dict[int, _CompiledRules] = {}
-
-
 def _compile_rules(rules: BodyRules) -> _CompiledRules:
-    key = id(rules)
-    cached = _RULES_CACHE.get(key)
-    if cached is None:
-        outlets = "|".join(re.escape(o) for o in rules.dateline_outlets)
-        leads = "|".join(re.escape(m) for m in rules.lead_markers)
-        with_outlet = (
-            rf"(?:(?P<place>{_PLACE})\s*,\s*)?(?:{outlets})\s*(?:\(\w+\))?" if outlets else ""
-        )
-        wire = rf"(?P<place2>{_PLACE})\s*\((?:ANTARA|Antara|ANTARA News)\)"
-        plain = rf"(?P<place3>{_PLACE})"
-        lead = rf"(?:{leads})" if leads else ""
-        first = "|".join(rules.outlet_first)
-        outlet_then_place = rf"(?:{first})\s*,\s*(?P<place4>{_PLACE})" if first else ""
-        alternatives = "|".join(
-            p for p in (with_outlet, outlet_then_place, wire, lead, plain) if p
-        )
-        dateline = re.compile(rf"^(?:{alternatives})\s*{_DASH}(?:\s+|$)")
-        cached = _CompiledRules(
-            drop=DropMatcher((*COMMON_DROP, *rules.drop)),
-            boilerplate=re.compile(
-                rf"^(?:{_compile_all((*COMMON_BOILERPLATE, *rules.boilerplate)).pattern})$"
-            ),
-            stop=re.compile(rf"^(?:{_compile_all((*COMMON_STOP, *rules.stop)).pattern})$"),
-            dateline=dateline,
-            rights=_compile_all(rules.rights_notices) if rules.rights_notices else None,
-            editor_code=rules.editor_code,
-        )
-        _RULES_CACHE[key] = cached
-    return cached
+    outlets = "|".join(re.escape(o) for o in rules.dateline_outlets)
+    leads = "|".join(re.escape(m) for m in rules.lead_markers)
+    with_outlet = (
+        rf"(?:(?P<place>{_PLACE})\s*,\s*)?(?:{outlets})\s*(?:\(\w+\))?" if outlets else ""
+    )
+    wire = rf"(?P<place2>{_PLACE})\s*\((?:ANTARA|Antara|ANTARA News)\)"
+    plain = rf"(?P<place3>{_PLACE})"
+    lead = rf"(?:{leads})" if leads else ""
+    first = "|".join(rules.outlet_first)
+    outlet_then_place = rf"(?:{first})\s*,\s*(?P<place4>{_PLACE})" if first else ""
+    alternatives = "|".join(
+        p for p in (with_outlet, outlet_then_place, wire, lead, plain) if p
+    )
+    dateline = re.compile(rf"^(?:{alternatives})\s*{_DASH}(?:\s+|$)")
+    return _CompiledRules(
+        drop=DropMatcher((*COMMON_DROP, *rules.drop)),
+        boilerplate=re.compile(
+            rf"^(?:{_compile_all((*COMMON_BOILERPLATE, *rules.boilerplate)).pattern})$"
+        ),
+        stop=re.compile(rf"^(?:{_compile_all((*COMMON_STOP, *rules.stop)).pattern})$"),
+        dateline=dateline,
+        rights=_compile_all(rules.rights_notices) if rules.rights_notices else None,
+        editor_code=rules.editor_code,
+    )
 
 
 @dataclass
