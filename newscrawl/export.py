@@ -122,6 +122,16 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def csv_cell(name: str, value: Any) -> Any:
+    """A field as a spreadsheet cell: lists joined with " | ", objects as JSON text, text that
+    starts like a formula neutralised."""
+    if name in LIST_FIELDS:
+        value = " | ".join(value or [])
+    elif name in OBJECT_FIELDS:
+        value = json.dumps(value, ensure_ascii=False) if value else ""
+    return neutralise(value)
+
+
 def write_csv(records: list[dict], path: Path, with_split: bool = False) -> None:
     """Lists joined with " | ", objects as JSON text, formula-like cells neutralised: one row
     per article for spreadsheets."""
@@ -130,12 +140,7 @@ def write_csv(records: list[dict], path: Path, with_split: bool = False) -> None
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         for record in records:
-            row = dict(record)
-            for name in LIST_FIELDS:
-                row[name] = " | ".join(record.get(name) or [])
-            for name in OBJECT_FIELDS:
-                row[name] = json.dumps(record[name], ensure_ascii=False) if record.get(name) else ""
-            writer.writerow({c: neutralise(row.get(c)) for c in columns})
+            writer.writerow({c: csv_cell(c, record.get(c)) for c in columns})
 
 
 # Instants as Parquet timestamps (UTC); the printed offset ("+07:00") in a column beside each.

@@ -7,6 +7,7 @@ crontab line or a shell can set them without editing files; `-s NAME=value` stil
 import os
 
 from newscrawl.config import LOG_LEVEL_VARIABLE, from_environment
+from newscrawl.items import FIELD_ORDER
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
@@ -79,4 +80,8 @@ CONCURRENT_ITEMS = 4
 LOG_LEVEL = os.environ.get(LOG_LEVEL_VARIABLE) or "INFO"
 LOGSTATS_INTERVAL = 60.0
 FEED_EXPORT_ENCODING = "utf-8"
+# `-o items.jsonl` / `-o items.csv`: every field of the record, in the stored order; CSV as
+# `scrapy export` writes it (newscrawl/feeds.py).
+FEED_EXPORT_FIELDS = list(FIELD_ORDER)
+FEED_EXPORTERS = {"csv": "newscrawl.feeds.RecordCsvExporter"}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import MIRROR
 from scrapy.http import HtmlResponse, XmlResponse
 
+from newscrawl.items import FIELD_ORDER
 from newscrawl.spiders.cnbcindonesia import CnbcIndonesiaSpider
 from newscrawl.spiders.detikinet import DetikInetSpider
 
@@ -115,8 +118,12 @@ def test_scrapy_parse_reads_any_url_without_a_callback(tmp_path):
     )
     parsed = run_scrapy(["parse", "--spider=detikinet", article], tmp_path / "data")
     assert parsed.returncode == 0, parsed.log
-    assert "'parser': 'detikinet@2022'" in parsed.log
+    assert '"parser": "detikinet@2022"' in parsed.log
     assert "NotImplementedError" not in parsed.log
+    # The record as stored: every field, in the stored order.
+    printed = parsed.log[parsed.log.index("# Scraped Items"):]
+    record = json.loads(printed[printed.index("{"):printed.index("\n}\n") + 2])
+    assert list(record) == list(FIELD_ORDER)
     for source in ("https://inet.detik.com/indeks?page=1", "https://rss.detik.com/index.php/inet"):
         listed = run_scrapy(["parse", "--spider=detikinet", source], tmp_path / "data")
         assert f"<GET {article}>" in listed.log, listed.log[-2000:]

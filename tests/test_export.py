@@ -254,3 +254,26 @@ def test_an_empty_split_export_keeps_the_parquet_schema(tmp_path):
     schema = pq.read_schema(tmp_path / "full" / "articles.parquet")
     assert pq.read_schema(tmp_path / "empty" / "articles.parquet") == schema
     assert "split" in schema.names
+
+
+def test_scrapy_feeds_carry_the_record_as_stored(tmp_path):
+    """`scrapy crawl <spider> -o items.jsonl -o items.csv`: every field, in the stored order;
+    CSV as `scrapy export` writes it."""
+    data = tmp_path / "data"
+    feed_jsonl, feed_csv = tmp_path / "items.jsonl", tmp_path / "items.csv"
+    result = run_scrapy(["crawl", "detikinet", "-o", str(feed_jsonl), "-o", str(feed_csv)], data)
+    assert result.returncode == 0, result.log[-2000:]
+    lines = [json.loads(line) for line in feed_jsonl.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == len(mirror_ids("detikinet"))
+    assert all(list(record) == list(FIELD_ORDER) for record in lines)
+    stored = {r["id"]: r for r in result.records()}
+    assert {r["id"]: r for r in lines} == stored
+    with feed_csv.open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == list(FIELD_ORDER)
+        rows = {row["id"]: row for row in reader}
+    for record_id, record in stored.items():
+        row = rows[record_id]
+        assert row["authors"] == " | ".join(record["authors"])
+        assert json.loads(row["image"]) == record["image"]
+        assert json.loads(row["archive"]) == record["archive"]

@@ -41,6 +41,7 @@ from newscrawl.config import setting
 from newscrawl.extraction import ExtractOptions, Page, SiteParser
 from newscrawl.extraction.page import looks_truncated
 from newscrawl.items import Article
+from newscrawl.loaders import complete_record
 from newscrawl.normalize.dates import parse_date, parse_offset
 from newscrawl.normalize.encoding import decode_page
 
@@ -519,6 +520,8 @@ class NewsSpider(SiteParser, scrapy.Spider):
         item = self.extract_article(page, self.extract_options)
         # Where the raw page is kept (newscrawl/archiving.py), for re-extraction and readers.
         item["archive"] = response.meta.get("newscrawl_archive")
+        # Every field, in the stored order: what `-o` feeds and `scrapy parse` show.
+        item = Article(complete_record(item))
         if item.get("body"):
             # Which path each body came from: the run report's drift monitor reads these.
             self._inc(f"newscrawl/parser/{item.get('parser')}")
