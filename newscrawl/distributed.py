@@ -44,6 +44,18 @@ REDIS_LOST_DURING_RUN = (
 REDIS_TIMEOUTS = {"socket_timeout": 10, "socket_connect_timeout": 10}
 
 
+def redis_problem(url: str) -> str | None:
+    """Why the Redis at `url` cannot be used, in words (it is asked once), or None."""
+    import redis
+
+    try:
+        with redis.Redis.from_url(url, **REDIS_TIMEOUTS) as client:
+            client.ping()
+    except (redis.RedisError, OSError, ValueError) as exc:
+        return f"the Redis at {url} cannot be reached: {exc}"
+    return None
+
+
 def configure(settings: Any) -> None:
     """Switch a crawler's settings to distributed mode when NEWSCRAWL_REDIS_URL is set."""
     url = settings.get("NEWSCRAWL_REDIS_URL")

@@ -156,6 +156,16 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
             "listing_fallback_pages": int(stats.get("newscrawl/links/listing_fallback_pages", 0)),
             "listing_scope": stats.get("newscrawl/links/listing_scope"),
         },
+        # robots.txt answers that were not read (a timeout, DNS, a 5xx): Scrapy then crawls
+        # the host as if everything were allowed, which the report says.
+        "robots_not_read": {
+            **{k.rpartition("/")[2].rpartition(".")[2].rstrip("'>"): int(v)
+               for k, v in sorted(stats.items())
+               if k.startswith("robotstxt/exception_count/")},
+            **{f"http_{k.rpartition('/')[2]}": int(v) for k, v in sorted(stats.items())
+               if k.startswith("robotstxt/response_status_count/")
+               and k.rpartition("/")[2].startswith("5")},
+        },
         # Pages kept in the WARC archive, and why archiving stopped if it did.
         "archive": {
             "pages": int(stats.get("newscrawl/archive/pages", 0)),
@@ -376,6 +386,10 @@ def aligned(rows: Sequence[Sequence[Any]]) -> list[str]:
             for row in cells]
 
 
+def _records(count: int) -> str:
+    return f"{count:,} record" + ("" if count == 1 else "s")
+
+
 def render_table(sources: Sequence[dict[str, Any]]) -> str:
     """The short table printed at the end of a run."""
     columns = ("source", "status", "new", "upd", "dup", "skip", "drop", "blk", "err", "req",
@@ -397,12 +411,12 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
     if state.get("ledger_rebuilt_from_store"):
         lines.append(
             f"ledger was damaged: moved to {state['ledger_rebuilt_from_store']} and rebuilt "
-            f"from the store ({state['records_reconciled']} records)"
+            f"from the store ({_records(state['records_reconciled'])})"
         )
     if state.get("redis_refilled_from_store"):
         lines.append(
             f"Redis held no crawl state (new, or it lost its data): this machine's store was "
-            f"read back into it ({state['redis_refilled_from_store']} records); run "
+            f"read back into it ({_records(state['redis_refilled_from_store'])}); run "
             "`newscrawl catchup` on the other machines before they crawl"
         )
     if state.get("corrupt_lines_skipped"):
@@ -413,6 +427,11 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
             why = s.get("failure") or "the crawl did not finish normally"
             lines.append(f"{s['source']}: failed: {why} "
                          f"(finish reason: {s.get('finish_reason') or 'none'})")
+        robots = s.get("robots_not_read") or {}
+        if robots:
+            why = ", ".join(f"{k} {v}" for k, v in robots.items())
+            lines.append(f"{s['source']}: robots.txt could not be read ({why}): crawled as if "
+                         "it allowed everything")
         for monitor in s["monitors"]:
             if not monitor["passed"]:
                 lines.append(f"{s['source']}: {monitor['name']} failed: {monitor['detail']}")

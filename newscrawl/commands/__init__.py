@@ -37,10 +37,11 @@ def quality_flags_option(value: str | None, option: str) -> list[str]:
 
 
 def setup_problem(
-    settings: Any, writes: bool = True, uses_mirror: bool = True
+    settings: Any, writes: bool = True, uses_mirror: bool = True, uses_redis: bool = True
 ) -> tuple[int, str] | None:
-    """(exit code, one line) when a command cannot start as configured: a mirror directory
-    that is not one (a usage error, 2), a data directory that cannot be written (6)."""
+    """(exit code, one line) when a command cannot start as configured: a setting that cannot
+    be used or a mirror directory that is not one (usage errors, 2), a data directory that
+    cannot be written or a Redis that does not answer (6)."""
     bad = config_problems(settings)
     if bad:
         return runs.EXIT_USAGE, "; ".join(bad)
@@ -53,4 +54,11 @@ def setup_problem(
         problem = datadir.write_problem(Path(setting(settings, "NEWSCRAWL_DATA_DIR")))
         if problem:
             return runs.EXIT_FAILED, f"{problem}; {datadir.FIX}"
+    redis_url = setting(settings, "NEWSCRAWL_REDIS_URL")
+    if redis_url and uses_redis:
+        from newscrawl.distributed import redis_problem
+
+        problem = redis_problem(redis_url)
+        if problem:
+            return runs.EXIT_FAILED, f"{problem} (NEWSCRAWL_REDIS_URL)"
     return None

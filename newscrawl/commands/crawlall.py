@@ -18,7 +18,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from newscrawl import runs
+from newscrawl import datadir, runs
 from newscrawl.commands import comma_separated, setup_problem
 from newscrawl.config import setting
 from newscrawl.lock import LockHeld, RunLock
@@ -67,10 +67,13 @@ class Command(ScrapyCommand):
         self.run_id = self.started.strftime("%Y%m%dT%H%M%SZ")
         data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
         self.data_dir = data_dir
+        self.log_file: Path | None = None
         self.problem = setup_problem(self.settings)
         if self.problem:
             # Said in one line by run(); nothing is started or logged.
             self.settings.set("LOG_ENABLED", False, priority="cmdline")
+            if datadir.write_problem(data_dir) is None:
+                self.log_file = data_dir / "logs" / f"crawlall-{self.run_id}.log"
             return
         logs = data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -128,6 +131,9 @@ class Command(ScrapyCommand):
         if self.problem:
             self.exitcode, message = self.problem
             print(f"crawlall: {message}", file=sys.stderr)
+            if self.exitcode != runs.EXIT_USAGE and self.log_file is not None:
+                # The data directory works (it is a service that does not): report it.
+                self.not_started(message, opts)
             return
         lock = RunLock(self.data_dir / "state" / "crawlall.lock")
         try:
@@ -157,8 +163,7 @@ class Command(ScrapyCommand):
             self.crawler_process.crawl(crawler, **spider_args)
         self.crawler_process.start()
 
-        runs_dir = self.data_dir / "runs"
-        history = runs.load_history(runs_dir)
+        history = runs.load_history(self.data_dir / "runs")
         sources = []
         for name, crawler in crawlers.items():
             stats = crawler_stats(crawler)
@@ -170,6 +175,10 @@ class Command(ScrapyCommand):
             if not stats:
                 report["finish_reason"] = "not_started"
             sources.append(runs.judge(report, history.get(name, [])))
+        return self.finish(sources, opts)
+
+    def finish(self, sources: list[dict[str, Any]], opts: argparse.Namespace) -> int:
+        """Print the table, write the run report; the exit code."""
         code = runs.exit_code(sources)
         finished = datetime.now(timezone.utc).replace(microsecond=0)
         run = {
@@ -178,11 +187,11 @@ class Command(ScrapyCommand):
             "finished": finished.isoformat(),
             "exit_code": code,
             "window": {"since": opts.since, "until": opts.until} if opts.since else None,
-            "log_file": str(self.log_file),
+            "log_file": str(self.log_file) if self.log_file else None,
             "sources": sources,
         }
         print(runs.render_table(sources))
-        report_path = runs_dir / f"{self.run_id}.json"
+        report_path = self.data_dir / "runs" / f"{self.run_id}.json"
         try:
             runs.write_report(report_path, run)
         except OSError as exc:
@@ -192,6 +201,16 @@ class Command(ScrapyCommand):
             return max(code, runs.EXIT_FAILED)
         print(f"report: {report_path}  exit code: {code}")
         return code
+
+    def not_started(self, failure: str, opts: argparse.Namespace) -> int:
+        """A run that could not start (Redis unreachable): every source failed, for that
+        reason, in the table and the report, so `scrapy status` and cron's mail say it."""
+        sources = []
+        for name in self.selected:
+            report = runs.source_report(name, {})
+            report.update(finish_reason="not_started", failure=failure)
+            sources.append(runs.judge(report, []))
+        return self.finish(sources, opts)
 
 
 def crawler_stats(crawler: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import runs
 from newscrawl.archive import archive_files, recover_open_files
@@ -74,6 +75,17 @@ class Command(ScrapyCommand):
         if self.since and self.until and self.since > self.until:
             raise UsageError("--since must not be after --until")
         self.flags = quality_flags_option(opts.flags, "--flags")
+        if args:
+            raise UsageError(f"reextract takes no positional arguments (got {' '.join(args)}); "
+                             "use --only a,b")
+        self.include = [Path(d) for d in opts.include]
+        for directory in self.include:
+            if not directory.is_dir():
+                raise UsageError(f"--include {directory}: not a directory")
+        self.only = comma_separated(opts.only)
+        unknown = sorted(set(self.only) - set(get_spider_loader(self.settings).list()))
+        if unknown:
+            raise UsageError(f"unknown sources: {', '.join(unknown)} (see `scrapy list`)")
         self.data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
         self.problem = setup_problem(self.settings, writes=not opts.dry_run, uses_mirror=False)
         if self.problem:
@@ -97,15 +109,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
-        include = [Path(d) for d in opts.include]
-        for directory in include:
-            if not directory.is_dir():
-                raise UsageError(f"--include {directory}: not a directory")
-        available = set(self.crawler_process.spider_loader.list())
-        only = comma_separated(opts.only)
-        unknown = sorted(set(only) - available)
-        if unknown:
-            raise UsageError(f"unknown sources: {', '.join(unknown)} (see `scrapy list`)")
+        include, only = self.include, self.only
         if self.problem:
             self.exitcode, message = self.problem
             print(f"reextract: {message}", file=sys.stderr)

@@ -15,6 +15,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from newscrawl import runs
+from newscrawl.commands import plural
 from newscrawl.config import setting
 
 
@@ -46,7 +47,7 @@ class Command(ScrapyCommand):
         names = sorted(self.crawler_process.spider_loader.list())
         rows = [runs.source_status(name, reports) for name in names]
         print(f"last run {reports[0].get('run_id')} finished {reports[0].get('finished')}; "
-              f"{len(reports)} runs read")
+              f"{plural(len(reports), 'run')} read")
         print(runs.render_status(rows))
         self.exitcode = runs.exit_code(reports[0].get("sources", []))
         if opts.max_age_hours is not None:
