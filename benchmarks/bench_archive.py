@@ -70,6 +70,7 @@ def reextract(data_dir: Path) -> tuple[float, float, str]:
     """(wall seconds, pages/s as the command reports it, its last progress line)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env["NEWSCRAWL_DATA_DIR"] = str(data_dir)
+    env["NEWSCRAWL_PROGRESS"] = "1"  # its last progress line gives pages/s
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "scrapy", "reextract"], cwd=ROOT, env=env,
                           capture_output=True, text=True)

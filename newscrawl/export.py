@@ -17,7 +17,7 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,19 @@ def read_store(
                 elif problems is not None:
                     problems.append({"file": str(path), "line": number,
                                      "reason": "not JSON" if record is None else "not a record"})
+
+
+def counted(items: Iterable[dict], report: Callable[[int], None],
+            every_s: float = 2.0) -> Iterator[dict]:
+    """`items` unchanged; `report(n)` every `every_s` seconds while they are read."""
+    import time
+
+    last = time.monotonic()
+    for number, item in enumerate(items, 1):
+        if number % 1000 == 0 and time.monotonic() - last >= every_s:
+            last = time.monotonic()
+            report(number)
+        yield item
 
 
 def latest_versions(records: Iterable[dict]) -> list[dict]:
@@ -249,6 +262,7 @@ def export(
     include: Iterable[Path] = (),
     force: bool = False,
     command: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Write the dataset files, `<name>.datasheet.md`, `<name>.manifest.json` and
     `<name>.sha256` (for `sha256sum -c`); returns the manifest. `include`: more data
@@ -261,10 +275,14 @@ def export(
     sources = list(sources or [])
     stores = [data_dir, *include]
     problems: list[dict[str, Any]] = []
-    latest = latest_versions(
-        record for store in stores
-        for record in read_store(store / "articles", sources, problems)
-    )
+    say = progress or (lambda message: None)
+    latest = latest_versions(counted(
+        (record for store in stores
+         for record in read_store(store / "articles", sources, problems)),
+        lambda n: say(f"export: {n:,} stored lines read"),
+    ))
+    say(f"export: {len(latest):,} articles (latest versions) from {len(stores)} "
+        f"store{'s' if len(stores) > 1 else ''}")
     records = select(
         latest, since=since, until=until, unique_stories=unique_stories, with_split=with_split,
         exclude_flags=exclude_flags,
@@ -275,6 +293,7 @@ def export(
     for fmt in formats:
         path = out_dir / f"{name}.{fmt}"
         WRITERS[fmt](records, path, with_split)
+        say(f"export: wrote {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
         files[path.name] = {"format": fmt, "sha256": sha256_of(path), "bytes": path.stat().st_size}
     by_source: dict[str, int] = {}
     for record in records:

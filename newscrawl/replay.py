@@ -67,6 +67,8 @@ class ReextractSpider(scrapy.Spider):
         "DOWNLOADER_MIDDLEWARES": {"newscrawl.archiving.ReplayMiddleware": 50},
         # Known articles are what re-extraction is for; its runs are not crawl runs.
         "SPIDER_MIDDLEWARES": {"newscrawl.spidermiddlewares.SkipKnownMiddleware": None},
+        # Its own progress line counts pages of the plan (see finished_one).
+        "EXTENSIONS": {"newscrawl.progress.Progress": None},
         "ROBOTSTXT_OBEY": False,
         "AUTOTHROTTLE_ENABLED": False,
         "DOWNLOAD_DELAY": 0,

@@ -66,6 +66,10 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.store.JsonlStorePipeline": 800,
 }
 LOG_FORMATTER = "newscrawl.logformatter.NewsLogFormatter"
+EXTENSIONS = {
+    # A progress line per source on a terminal (NEWSCRAWL_PROGRESS; quiet under cron).
+    "newscrawl.progress.Progress": 500,
+}
 # `scrapy check`: contracts on what a user of the records relies on (newscrawl/contracts.py).
 SPIDER_CONTRACTS = {
     "newscrawl.contracts.ListingInScope": 10,

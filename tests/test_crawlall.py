@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -309,3 +310,14 @@ def test_layout_drift_counts_small_runs_together_with_the_runs_before():
     # The same run after healthy ones is fine.
     healthy = [{"parsers": {"x@2024": 4}} for _ in range(3)]
     assert runs.layout_drift({"x@2024": 1, "x@generic": 1}, healthy).passed
+
+
+def test_progress_lines_on_a_terminal_and_quiet_under_cron(tmp_path):
+    only = ["crawlall", "--only", "detikinet,kompastekno"]
+    shown = run_scrapy(only, tmp_path / "a", env={"NEWSCRAWL_PROGRESS": "1"})
+    assert shown.returncode == 0, shown.log[-2000:]
+    for name in ("detikinet", "kompastekno"):
+        assert re.search(rf"^\[\d\d:\d\d:\d\d\] {name}: \d+ pages, \d+ stored, 0 dropped, "
+                         r"0 errors, [\d.]+ pages/s — finished$", shown.log, re.M), shown.log
+    quiet = run_scrapy(only, tmp_path / "b")  # stdout is a pipe here, as under cron
+    assert quiet.returncode == 0 and "pages/s" not in quiet.log

@@ -13,6 +13,7 @@ from scrapy.spiderloader import get_spider_loader
 from newscrawl.commands import comma_separated, plural, quality_flags_option
 from newscrawl.config import setting
 from newscrawl.export import FORMATS, SAFE_NAME, ExportFolderNotEmpty, export
+from newscrawl.progress import wanted
 from newscrawl.spiders.base import parse_day
 
 
@@ -96,6 +97,8 @@ class Command(ScrapyCommand):
                 exclude_flags=exclude_flags,
                 include=[Path(d) for d in opts.include], force=opts.force,
                 command=["scrapy", "export", *sys.argv[2:]],
+                progress=(lambda line: print(line, file=sys.stderr, flush=True))
+                if wanted(self.settings) else None,
             )
         except ExportFolderNotEmpty as exc:
             raise UsageError(str(exc)) from None

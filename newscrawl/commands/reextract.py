@@ -28,6 +28,7 @@ from newscrawl.archive import archive_files, recover_open_files
 from newscrawl.commands import comma_separated, quality_flags_option, setup_problem
 from newscrawl.config import setting
 from newscrawl.lock import LockHeld, RunLock
+from newscrawl.progress import wanted
 from newscrawl.reextract import Comparison, plan, stored_records
 from newscrawl.replay import PREFIX, ReextractSpider
 from newscrawl.spiders.base import parse_day
@@ -154,7 +155,7 @@ class Command(ScrapyCommand):
         if selection.replays:
             crawler = self.crawler_process.create_crawler(ReextractSpider)
             self.crawler_process.crawl(crawler, replays=selection.replays, sites=sites,
-                                       comparison=comparison)
+                                       comparison=comparison, progress=wanted(self.settings))
             self.crawler_process.start()
             stats = crawler.stats.get_stats() if crawler.stats else {}
             finish_reason = stats.get("finish_reason") or "not_started"
