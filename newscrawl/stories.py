@@ -58,7 +58,6 @@ Order
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import re
 import unicodedata
@@ -66,13 +65,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from importlib.metadata import version as _version
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 from newscrawl.ledger import Ledger
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 __all__ = [
     "MIN_WORDS",
@@ -102,8 +104,17 @@ _CANDIDATE_LIMIT = 50
 # datasketch 2.x has permutation "schemes" (default affine32); 1.x only had what 2.x calls
 # "legacy". Both give 32-bit values, stored as little-endian uint32. An index remembers its
 # scheme so reopening it with another datasketch version either keeps working or says why not.
-_HAS_SCHEMES = "scheme" in inspect.signature(MinHash.__init__).parameters
+# The version is read from the package metadata: importing datasketch pulls in scipy (~0.4 s
+# of every process's start), so it is imported only when a signature is made.
+_HAS_SCHEMES = int(_version("datasketch").split(".")[0]) >= 2
 DEFAULT_SCHEME = "affine32" if _HAS_SCHEMES else "legacy"
+
+
+@lru_cache(maxsize=1)
+def _datasketch() -> Any:
+    import datasketch
+
+    return datasketch
 
 _NOT_WORD = re.compile(r"[^\w\s]|_")
 
@@ -139,18 +150,19 @@ def _scheme_kwargs(scheme: str) -> dict[str, str]:
 
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, scheme: str) -> Any:
-    return MinHash(num_perm=num_perm, seed=SEED, **_scheme_kwargs(scheme)).permutations
+    minhash = _datasketch().MinHash
+    return minhash(num_perm=num_perm, seed=SEED, **_scheme_kwargs(scheme)).permutations
 
 
 def _minhash(shingle_set: set[str], num_perm: int, scheme: str) -> LeanMinHash:
-    m = MinHash(
+    m = _datasketch().MinHash(
         num_perm=num_perm,
         seed=SEED,
         permutations=_permutations(num_perm, scheme),
         **_scheme_kwargs(scheme),
     )
     m.update_batch([s.encode("utf-8") for s in shingle_set])
-    return LeanMinHash(m)
+    return _datasketch().LeanMinHash(m)
 
 
 def _values(sig: LeanMinHash) -> np.ndarray:
