@@ -6,10 +6,9 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
-from conftest import ROOT, gold_pages
+from conftest import ROOT, gold_pages, run_command
 
 from newscrawl.evaluation import (
     aggregate,
@@ -134,10 +133,7 @@ def test_score_and_aggregate_per_site():
 def run_evaluate(*args: str, tmp_path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env["NEWSCRAWL_DATA_DIR"] = str(tmp_path / "data")
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", "evaluate", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )
+    return run_command(["evaluate", *args], env)
 
 
 def test_evaluate_gold_set(tmp_path):

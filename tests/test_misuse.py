@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import MIRROR, ROOT
+from conftest import MIRROR, run_command
 
 USAGE, FAILED = 2, 6
 
@@ -70,8 +69,7 @@ def stored(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("misuse") / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env.update(NEWSCRAWL_DATA_DIR=str(data), NEWSCRAWL_MIRROR=str(MIRROR))
-    done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "detikinet"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = run_command(["crawl", "detikinet"], env)
     assert done.returncode == 0, done.stderr[-2000:]
     return data
 
@@ -79,8 +77,7 @@ def stored(tmp_path_factory) -> Path:
 def run(args: list[str], data: Path, extra: dict[str, str]) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env.update({"NEWSCRAWL_DATA_DIR": str(data), "NEWSCRAWL_MIRROR": str(MIRROR), **extra})
-    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_command(args, env)
 
 
 @pytest.mark.parametrize("args,extra,code,words", CASES,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import MIRROR, ROOT
+from conftest import MIRROR, ROOT, run_command
 from faultserver import FaultServer
 
 from newscrawl import runs
@@ -85,8 +85,7 @@ def crawlall(env: dict[str, str], *extra: str) -> subprocess.Popen:
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
+    return run_command(args, env, timeout=180)
 
 
 def stored_ids(data: Path) -> list[str]:

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, mirror_ids, run_scrapy
+from conftest import ROOT, mirror_ids, run_command, run_scrapy
 
 from newscrawl.archive import ArchivePointer, archive_files, complete_length, read_response
 from newscrawl.spiders.base import NewsSpider
@@ -74,8 +74,7 @@ def reextract(data_dir: Path, *args: str, cwd: Path = ROOT, **env: str):
     environment.update(NEWSCRAWL_DATA_DIR=str(data_dir), **env)
     if cwd != ROOT:
         environment["PYTHONPATH"] = str(cwd)
-    return subprocess.run([sys.executable, "-m", "scrapy", "reextract", *args], cwd=cwd,
-                          env=environment, capture_output=True, text=True, timeout=300)
+    return run_command(["reextract", *args], environment, cwd=cwd, timeout=300)
 
 
 def project_copy(tmp_path: Path, site: str, edit) -> Path:
