@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from scrapy import Request, Spider
@@ -29,8 +28,6 @@ class SkipKnownMiddleware:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.data_dir = Path(setting(crawler.settings, "NEWSCRAWL_DATA_DIR"))
-        self.redis_url = setting(crawler.settings, "NEWSCRAWL_REDIS_URL")
         hours = setting(crawler.settings, "NEWSCRAWL_REVISIT_HOURS")
         self.revisit = timedelta(hours=hours) if hours > 0 else None
         # An hourly cron would otherwise re-fetch every recent article every hour.
@@ -49,7 +46,7 @@ class SkipKnownMiddleware:
 
     def spider_opened(self, spider: Spider) -> None:
         try:
-            self.state = CrawlState.acquire(self.data_dir, self.redis_url)
+            self.state = CrawlState.of(self.crawler)
         except STORAGE_ERRORS:
             # The store pipeline says why and stops the crawl; nothing is skipped meanwhile.
             self.state = None
@@ -60,9 +57,8 @@ class SkipKnownMiddleware:
         try:
             if reason == "finished" and not storage_failed(self.crawler):
                 self.state.ledger.mark_run(spider.name)
-            self.state.release()
         except STORAGE_ERRORS as exc:
-            logger.warning("Could not close the crawl state cleanly: %s", exc)
+            logger.warning("Could not mark the run in the ledger: %s", exc)
         self.state = None
 
     def keep(self, request: Any, spider: Spider) -> bool:

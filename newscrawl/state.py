@@ -6,6 +6,12 @@ same transaction as the record. When state is opened, every partition that grew 
 offset (a crash between writing a line and recording it) is read from that offset and
 reconciled, after its truncated last line (a crash during the write) is cut off. So after
 kill -9 at any moment, the next run knows exactly what is stored: nothing lost, nothing twice.
+
+In a crawl the state is a component of the crawler (`CrawlState.of(crawler)`): opened by the
+first component that asks for it (the skip-known middleware, the dedupe and store pipelines)
+and closed when the crawler's engine has stopped, after all of them are done with it. Each
+crawler of a `crawlall` process has its own; they meet in the ledger and the store's file
+locks, as two processes do.
 """
 
 from __future__ import annotations
@@ -15,16 +21,22 @@ import logging
 import os
 import socket
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
+
+from newscrawl.config import setting
 from newscrawl.jsonl import partition_lock, repair_open_partition
 from newscrawl.ledger import open_checked
 from newscrawl.stories import StoryIndex
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
 logger = logging.getLogger(__name__)
 
 _OFFSET_KEY = "store_offset:"
-_OPEN: dict[tuple[Path, str | None], CrawlState] = {}
+_CRAWLER_ATTRIBUTE = "newscrawl_state"
 
 
 class CrawlState:
@@ -53,26 +65,29 @@ class CrawlState:
             )
             self.store_id = ""
         self.stories = StoryIndex(self.ledger)
-        self.users = 0
         self.repaired_lines = 0
         self.corrupt_lines = 0
         self.reconciled = self.catch_up_with_store()
 
     @classmethod
-    def acquire(cls, data_dir: str | Path, redis_url: str | None = None) -> CrawlState:
-        """The process-wide state for `data_dir` (crawlall runs many spiders in one process)."""
-        key = (Path(data_dir).resolve(), redis_url or None)
-        state = _OPEN.get(key)
+    def of(cls, crawler: Crawler) -> CrawlState:
+        """The crawl state of `crawler`, opened on first use. Raises what opening raises (a
+        read-only data directory, an unreachable Redis); a later call tries again."""
+        state = getattr(crawler, _CRAWLER_ATTRIBUTE, None)
         if state is None:
-            state = _OPEN[key] = cls(data_dir, redis_url)
-        state.users += 1
+            state = cls(setting(crawler.settings, "NEWSCRAWL_DATA_DIR"),
+                        setting(crawler.settings, "NEWSCRAWL_REDIS_URL") or None)
+            setattr(crawler, _CRAWLER_ATTRIBUTE, state)
+            # engine_stopped comes after every pipeline's close_spider and every
+            # spider_closed handler: nothing uses the state after it.
+            crawler.signals.connect(state.close, signal=signals.engine_stopped, weak=False)
         return state
 
-    def release(self) -> None:
-        self.users -= 1
-        if self.users <= 0:
-            _OPEN.pop((self.data_dir.resolve(), self.redis_url or None), None)
+    def close(self) -> None:
+        try:
             self.ledger.close()
+        except Exception as exc:  # a Redis gone away: nothing is left to write
+            logger.warning("Could not close the crawl state cleanly: %s", exc)
 
     def partition_key(self, path: Path) -> str:
         return _OFFSET_KEY + self.store_id + path.relative_to(self.articles_dir).as_posix()

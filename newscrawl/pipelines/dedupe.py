@@ -18,14 +18,12 @@ article only another machine's store holds (`--include`) is known through that s
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawl.config import setting
 from newscrawl.loaders import complete_record
 from newscrawl.pipelines.guard import StorageGuard
 from newscrawl.reextract import Comparison
@@ -55,8 +53,6 @@ class DedupePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.data_dir = Path(setting(crawler.settings, "NEWSCRAWL_DATA_DIR"))
-        self.redis_url = setting(crawler.settings, "NEWSCRAWL_REDIS_URL")
         self.state: CrawlState | None = None
         self.guard = StorageGuard(crawler)
 
@@ -65,12 +61,7 @@ class DedupePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.state = self.guard.open_state(self.data_dir, self.redis_url)
-
-    def close_spider(self, spider: Spider | None = None) -> None:
-        if self.state is not None:
-            self.state.release()
-            self.state = None
+        self.state = self.guard.open_state()
 
     def process_item(self, item: object, spider: Spider | None = None) -> object:
         if self.state is None:

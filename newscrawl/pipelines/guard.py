@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from newscrawl.config import setting
 from newscrawl.datadir import FIX, write_problem
 from newscrawl.state import CrawlState
 
@@ -51,13 +52,14 @@ class StorageGuard:
             self.fail(exc)
             raise DropItem(f"{STORAGE_FAILED}: {exc}: {url}") from exc
 
-    def open_state(self, data_dir: Path, redis_url: str | None) -> CrawlState | None:
-        """The crawl state, or None when it cannot be opened (a read-only or full data
-        directory, an unreachable Redis): then the crawl stops at once, saying why."""
+    def open_state(self) -> CrawlState | None:
+        """The crawler's crawl state, or None when it cannot be opened (a read-only or full
+        data directory, an unreachable Redis): then the crawl stops at once, saying why."""
+        data_dir = Path(setting(self.crawler.settings, "NEWSCRAWL_DATA_DIR"))
         problem = write_problem(data_dir)
         if problem is None:
             try:
-                return CrawlState.acquire(data_dir, redis_url)
+                return CrawlState.of(self.crawler)
             except STORAGE_ERRORS as exc:
                 problem = f"cannot open the crawl state under {data_dir}: {exc}"
         self.fail(OSError(f"{problem}; {FIX}"))

@@ -42,7 +42,6 @@ MAX_RECORD_BYTES = default("NEWSCRAWL_MAX_RECORD_BYTES")
 class JsonlStorePipeline:
     def __init__(self, crawler: Crawler):
         self.root = Path(setting(crawler.settings, "NEWSCRAWL_DATA_DIR"))
-        self.redis_url = setting(crawler.settings, "NEWSCRAWL_REDIS_URL")
         self.stats = crawler.stats
         self.fsync = setting(crawler.settings, "NEWSCRAWL_FSYNC")
         self.min_words = setting(crawler.settings, "NEWSCRAWL_MIN_WORDS")
@@ -59,7 +58,7 @@ class JsonlStorePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.state = self.guard.open_state(self.root, self.redis_url)
+        self.state = self.guard.open_state()
         if self.state is None:
             return
         if self.story_window_days > 0:
@@ -143,6 +142,3 @@ class JsonlStorePipeline:
         for handle in self.handles.values():
             os.close(handle)
         self.handles.clear()
-        if self.state is not None:
-            self.state.release()
-            self.state = None
