@@ -88,6 +88,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSCRAWL_REDIS_URL", None, str,
             "distributed mode: a Redis (`redis://host:6379/0`) shared by crawler processes on "
             "several machines"),
+    Setting("NEWSCRAWL_REDIS_TIMEOUT", 10.0, float,
+            "distributed mode: seconds a Redis command or connection may take before the "
+            "crawl stops as `failed` (a partitioned or hung Redis)"),
     Setting("NEWSCRAWL_RUN_ID", None, str,
             "distributed mode: processes with the same run id split one crawl (default: the "
             "UTC hour they started in)"),

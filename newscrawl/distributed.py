@@ -25,6 +25,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy_redis.scheduler import Scheduler as _RedisScheduler
 
+from newscrawl.config import setting
 from newscrawl.pipelines.guard import StorageGuard, storage_failed
 
 logger = logging.getLogger(__name__)
@@ -40,27 +41,32 @@ REDIS_LOST_DURING_RUN = (
     "Redis lost its data during the run (its request queue and shared ledger were emptied): "
     "the run stopped early; run `newscrawl catchup` on every machine, then crawl again"
 )
-# No Redis command of ours legitimately takes this long.
+# No Redis command of ours legitimately takes this long (NEWSCRAWL_REDIS_TIMEOUT).
 REDIS_TIMEOUTS = {"socket_timeout": 10, "socket_connect_timeout": 10}
 
 
-def redis_problem(url: str) -> str | None:
+def redis_timeouts(settings: Any) -> dict[str, float]:
+    """Connection and command timeouts for every Redis client of a crawl."""
+    seconds = setting(settings, "NEWSCRAWL_REDIS_TIMEOUT")
+    return {"socket_timeout": seconds, "socket_connect_timeout": seconds}
+
+
+def redis_problem(url: str, timeouts: dict[str, float] = REDIS_TIMEOUTS) -> str | None:
     """Why the Redis at `url` cannot be used, in words (it is asked once), or None."""
     import redis
 
     try:
-        with redis.Redis.from_url(url, **REDIS_TIMEOUTS) as client:
+        with redis.Redis.from_url(url, **timeouts) as client:
             client.ping()
     except (redis.RedisError, OSError, ValueError) as exc:
         return f"the Redis at {url} cannot be reached: {exc}"
     return None
 
 
-def configure(settings: Any) -> None:
-    """Switch a crawler's settings to distributed mode when NEWSCRAWL_REDIS_URL is set."""
+def configure(settings: Any, priority: str) -> None:
+    """Switch a crawler's settings to distributed mode (the `Distributed` add-on,
+    newscrawl/addons.py, calls this when NEWSCRAWL_REDIS_URL is set)."""
     url = settings.get("NEWSCRAWL_REDIS_URL")
-    if not url:
-        return
     run = run_id(settings)
     for name, value in {
         "REDIS_URL": url,
@@ -72,12 +78,10 @@ def configure(settings: Any) -> None:
         "SCHEDULER_DUPEFILTER_KEY": KEY_PREFIX + "%(spider)s:dupefilter:" + run,
         # A Redis that stops answering (a partition, a hung server) fails the crawl within
         # seconds instead of holding it, and the crawlall lock, for minutes.
-        "REDIS_PARAMS": {**REDIS_TIMEOUTS, "retry_on_timeout": False},
+        "REDIS_PARAMS": {**redis_timeouts(settings), "retry_on_timeout": False},
     }.items():
-        settings.set(name, value, priority="spider")
-    extensions = dict(settings.getdict("EXTENSIONS"))
-    extensions["newscrawl.distributed.ExpireRunKeys"] = 0
-    settings.set("EXTENSIONS", extensions, priority="spider")
+        settings.set(name, value, priority)
+    settings.set_in_component_priority_dict("EXTENSIONS", ExpireRunKeys, 0)
 
 
 class ExpireRunKeys:
@@ -102,7 +106,8 @@ class ExpireRunKeys:
         stats = self.crawler.stats
         started_on = stats.get_value("newscrawl/state/redis_epoch") if stats else None
         try:
-            with redis.Redis.from_url(self.settings.get("REDIS_URL"), **REDIS_TIMEOUTS) as client:
+            with redis.Redis.from_url(self.settings.get("REDIS_URL"),
+                                      **redis_timeouts(self.settings)) as client:
                 client.expire(key, RUN_KEY_TTL_SECONDS)
                 now_on = client.get(KEY_PREFIX + "epoch")
         except RedisError as exc:

@@ -9,7 +9,8 @@ With NEWSCRAWL_HOST_OVERRIDE=<host:port> (tests, benchmarks), every request is s
 HTTP to that server instead of the outlet, with the original host and scheme in the
 `X-Newscrawl-Host` and `X-Newscrawl-Scheme` headers; the response comes back under the
 original URL. A loopback server (tests/faultserver.py, benchmarks/loopback.py) so stands in for
-any outlet without a spider or URL changing. Without either setting, Scrapy's HTTP handler.
+any outlet without a spider or URL changing. The `OfflineMirror` add-on (newscrawl/addons.py)
+installs this handler only when one of the two is set: a live crawl uses Scrapy's handlers.
 
 Manifest lines: {"url": ..., "file": "relative/path.html", "status": 200, "headers": {...}}.
 `manifest.jsonl` files in sub-directories are read too (their `file` paths are relative to

@@ -45,9 +45,11 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 # --- components ---------------------------------------------------------------------------
-DOWNLOAD_HANDLERS = {
-    "http": "newscrawl.mirror.MirrorDownloadHandler",
-    "https": "newscrawl.mirror.MirrorDownloadHandler",
+# Each acts only when its setting is given: the offline mirror / loopback handler
+# (NEWSCRAWL_MIRROR, NEWSCRAWL_HOST_OVERRIDE) and distributed mode (NEWSCRAWL_REDIS_URL).
+ADDONS = {
+    "newscrawl.addons.OfflineMirror": 100,
+    "newscrawl.addons.Distributed": 200,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Replaces Scrapy's RetryMiddleware: same retries, plus backoff that honours Retry-After.

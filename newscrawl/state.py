@@ -40,7 +40,8 @@ _CRAWLER_ATTRIBUTE = "newscrawl_state"
 
 
 class CrawlState:
-    def __init__(self, data_dir: str | Path, redis_url: str | None = None):
+    def __init__(self, data_dir: str | Path, redis_url: str | None = None,
+                 redis_timeout: float | None = None):
         self.data_dir = Path(data_dir)
         self.articles_dir = self.data_dir / "articles"
         self.redis_url = redis_url
@@ -51,9 +52,15 @@ class CrawlState:
         if redis_url:
             # Distributed mode: one ledger for every process on every machine; each keeps
             # its own store, whose offsets are remembered per store.
+            import redis
+
+            from newscrawl.distributed import REDIS_TIMEOUTS
             from newscrawl.redis_ledger import RedisLedger
 
-            self.ledger = RedisLedger(redis_url)
+            timeouts = dict(REDIS_TIMEOUTS) if redis_timeout is None else {
+                "socket_timeout": redis_timeout, "socket_connect_timeout": redis_timeout}
+            self.ledger = RedisLedger(redis_url, client=redis.Redis.from_url(redis_url,
+                                                                             **timeouts))
             self.store_id = f"{socket.gethostname()}:{self.articles_dir.resolve()}:"
             # No epoch in Redis: it holds no crawl state (new, or its data was lost), and
             # this store is read back into it below.
@@ -75,8 +82,10 @@ class CrawlState:
         read-only data directory, an unreachable Redis); a later call tries again."""
         state = getattr(crawler, _CRAWLER_ATTRIBUTE, None)
         if state is None:
-            state = cls(setting(crawler.settings, "NEWSCRAWL_DATA_DIR"),
-                        setting(crawler.settings, "NEWSCRAWL_REDIS_URL") or None)
+            settings = crawler.settings
+            state = cls(setting(settings, "NEWSCRAWL_DATA_DIR"),
+                        setting(settings, "NEWSCRAWL_REDIS_URL") or None,
+                        setting(settings, "NEWSCRAWL_REDIS_TIMEOUT"))
             setattr(crawler, _CRAWLER_ATTRIBUTE, state)
             # engine_stopped comes after every pipeline's close_spider and every
             # spider_closed handler: nothing uses the state after it.

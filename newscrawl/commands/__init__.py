@@ -56,9 +56,9 @@ def setup_problem(
             return runs.EXIT_FAILED, f"{problem}; {datadir.FIX}"
     redis_url = setting(settings, "NEWSCRAWL_REDIS_URL")
     if redis_url and uses_redis:
-        from newscrawl.distributed import redis_problem
+        from newscrawl.distributed import redis_problem, redis_timeouts
 
-        problem = redis_problem(redis_url)
+        problem = redis_problem(redis_url, redis_timeouts(settings))
         if problem:
             return runs.EXIT_FAILED, f"{problem} (NEWSCRAWL_REDIS_URL)"
     return None

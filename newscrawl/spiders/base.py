@@ -36,7 +36,6 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from newscrawl import distributed
 from newscrawl.config import setting
 from newscrawl.extraction import ExtractOptions, Page, SiteParser
 from newscrawl.extraction.page import looks_truncated
@@ -191,16 +190,6 @@ class NewsSpider(SiteParser, scrapy.Spider):
             raise ValueError(f"unknown spider argument {', '.join(unknown)} (a news spider "
                              f"takes {', '.join(SPIDER_ARGUMENTS)})")
         cls(**{k: v for k, v in arguments.items() if k in SPIDER_ARGUMENTS})
-
-    @classmethod
-    def update_settings(cls, settings: Any) -> None:
-        super().update_settings(settings)
-        distributed.configure(settings)
-        # Mirror responses are local files: throttling them only slows tests and demos.
-        if settings.get("NEWSCRAWL_MIRROR"):
-            settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
-            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
-            settings.set("NEWSCRAWL_BACKOFF_BASE", 0, priority="spider")
 
     # ------------------------------------------------------------------ discovery
     @property
