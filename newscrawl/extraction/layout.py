@@ -1,7 +1,8 @@
-"""A site's article template versions, as declarations."""
+"""A site's article template versions, and other markup a site declares."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,6 +35,17 @@ class Layout:
     tags: str = ""
     category: str = ""
     rules: BodyRules = field(default_factory=BodyRules)
+
+
+@dataclass(frozen=True)
+class RunOnByline:
+    """A byline the site prints as one text with what follows it, without an element of its
+    own for the names (SINDOnews: "Dian PermatasariSabtu, 22 November 2025 - 09:15 WIB" when the
+    author link is missing). `selector` finds the text anywhere on the page; `trailing`
+    matches what follows the names (the date) and is cut away."""
+
+    selector: str
+    trailing: re.Pattern[str]
 
 
 @lru_cache(maxsize=256)

@@ -21,17 +21,26 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from lxml import etree
 
 from newscrawl.extraction import generic
-from newscrawl.extraction.layout import Layout, site_rules
+from newscrawl.extraction.layout import Layout, RunOnByline, site_rules
 from newscrawl.extraction.page import Page, element_text
 from newscrawl.items import Article
 from newscrawl.loaders import ArticleLoader, complete_record
 from newscrawl.normalize.body import BodyParts, BodyRules, clean_body
-from newscrawl.normalize.bylines import parse_credits, split_names
+from newscrawl.normalize.bylines import (
+    ALL_AUTHORS,
+    contributor_names,
+    footer_credits,
+    paragraph_credits,
+    parse_credits,
+    run_on_byline_names,
+    split_names,
+    split_unlabelled_credit,
+)
 from newscrawl.normalize.dates import in_offset, parse_date, to_iso
 from newscrawl.normalize.encoding import has_mojibake
 from newscrawl.normalize.images import split_caption_credit
@@ -39,10 +48,11 @@ from newscrawl.normalize.jsonld import (
     breadcrumb_names,
     image_url,
     keywords,
+    names,
     person_names,
     text_value,
 )
-from newscrawl.normalize.text import clean_text, word_count
+from newscrawl.normalize.text import clean_text, unique, word_count
 from newscrawl.normalize.urls import article_id, canonical_url, record_id
 
 # Body paths, in the order they are tried. `layout` is the detected layout's own body.
@@ -105,7 +115,35 @@ class SiteParser:
     # Meta tags holding the publish time, in the site's local time unless they say otherwise.
     date_meta: ClassVar[Sequence[str]] = ()
     date_priority: ClassVar[Sequence[str]] = ("jsonld", "meta", "text", "url")
-    jsonld_author_role: ClassVar[str] = "authors"
+
+    # How the site credits people, where the shared reading (layout credit and byline
+    # selectors, JSON-LD, meta, printed "Penulis:" lines) needs telling; see `extract_people`.
+    # What JSON-LD `author` names: "authors", or "editors" where the CMS puts the editor
+    # there (Kompas): then it may name the editor, never an author.
+    jsonld_author_role: ClassVar[Literal["authors", "editors"]] = "authors"
+    # How to read the names a layout's `authors` selector finds when the page prints them
+    # without roles: "authors" (all writers) or "last-is-editor" (one name is the writer; of
+    # several, the last is the editor: Kompas's credit block).
+    unlabelled_credit: ClassVar[Literal["authors", "last-is-editor"]] = ALL_AUTHORS
+    # <meta> tags in which the CMS names the writers / the editors (Kompas's `content_author`,
+    # `content_editor`): they win over what the layouts read.
+    author_meta: ClassVar[Sequence[str]] = ()
+    editor_meta: ClassVar[Sequence[str]] = ()
+    # A byline printed as one text with the date after it, read when no layout's `authors`
+    # selector finds one (SINDOnews without its author link); its names replace the others.
+    run_on_byline: ClassVar[RunOnByline | None] = None
+    # The credit footer closing the text ("Pewarta: X Editor: Y", ANTARA), searched in JSON-LD
+    # `articleBody` when nothing else named an editor: its writers replace the others, its
+    # editors are the editors.
+    credit_footer: ClassVar[re.Pattern[str] | None] = None
+    # A paragraph of the body that is a labelled credit line as a whole ("Penulis: X",
+    # Liputan6's closing line): its names are added to the byline's, by their labels.
+    credit_paragraphs: ClassVar[re.Pattern[str] | None] = None
+    # A sentence of the text naming contributing writers in its first group ("X berkontribusi
+    # dalam penulisan artikel ini.", Tempo), searched in JSON-LD `articleBody`, else in the
+    # body element: they are authors too, after the byline's.
+    contributors: ClassVar[re.Pattern[str] | None] = None
+
     # The site's own form of a photo credit closing a caption, where the shared splitter
     # reads none (no "Foto:" label, no parentheses): the first group that matched is the credit.
     caption_credit: ClassVar[re.Pattern[str] | None] = None
@@ -236,8 +274,54 @@ class SiteParser:
     def extract_people(
         self, page: Page, layouts: Sequence[Layout]
     ) -> tuple[list[str], list[str]]:
-        """(authors, editors): from the first layout whose credit or byline selectors find
-        names, else JSON-LD `author` (in the role the site gives it), else the author meta."""
+        """(authors, editors), from the sources in this order:
+        1. the first layout whose credit or byline selectors find names (`layout_people`);
+        2. `author_meta` / `editor_meta`, which win over the layout;
+        3. with still no author, and no editor from a layout: `unlaid_people` (JSON-LD
+           `author` in the role the site gives it, the author meta, printed credits);
+        4. the credit shapes the site declares: `run_on_byline`, `credit_footer`,
+           `credit_paragraphs`, `contributors`;
+        5. JSON-LD `author` as the editor, when the site says that is its role."""
+        authors, editors = self.layout_people(page, layouts)
+        # Editors a layout prints come with its byline: an editor alone there is the whole
+        # credit. Editors from meta say nothing about the writers.
+        layout_named_editors = bool(editors)
+        if self.author_meta:
+            authors = split_names(page.meta(*self.author_meta)) or authors
+        if self.editor_meta:
+            editors = split_names(page.meta(*self.editor_meta)) or editors
+        if not authors and not layout_named_editors:
+            found_authors, found_editors = self.unlaid_people(page)
+            authors, editors = found_authors, editors or found_editors
+        if self.run_on_byline is not None and not self.layout_texts(page, layouts, "authors"):
+            byline = [name for text in page.texts(self.run_on_byline.selector)
+                      for name in run_on_byline_names(text, self.run_on_byline.trailing)]
+            authors = byline or authors
+        if self.credit_footer is not None and not editors:
+            # The template's own credit line is gone (a page read without its layout), the
+            # footer in the text is not.
+            footer = footer_credits(text_value(page.ld.get("articleBody")), self.credit_footer)
+            authors = footer.get("authors") or authors
+            editors = footer.get("editors", [])
+        if self.credit_paragraphs is not None:
+            body = self.body_element(page, layouts)
+            if body is not None:
+                paragraphs = [element_text(p) for p in body.iter("p")]
+                credits = paragraph_credits(paragraphs, self.credit_paragraphs)
+                authors = unique(authors + credits.get("authors", []))
+                editors = unique(editors + credits.get("editors", []))
+        if self.contributors is not None:
+            text = self.article_text(page, layouts)
+            authors = unique(authors + contributor_names(text, self.contributors))
+        if self.jsonld_author_role == "editors" and not editors:
+            editors = names(page.ld.get("author"))
+        return authors, editors
+
+    def layout_people(
+        self, page: Page, layouts: Sequence[Layout]
+    ) -> tuple[list[str], list[str]]:
+        """(authors, editors) from the first layout whose credit or byline selectors find
+        names; names printed without roles are read as `unlabelled_credit` says."""
         authors: list[str] = []
         editors: list[str] = []
         for layout in layouts:
@@ -246,15 +330,35 @@ class SiteParser:
                 authors = credits.get("authors", [])
                 editors = credits.get("editors", [])
             if layout.authors and not authors:
-                authors = [
+                printed = [
                     name for text in page.texts(layout.authors, layout.scope)
                     for name in split_names(text)
                 ]
+                authors, unlabelled_editors = split_unlabelled_credit(
+                    printed, self.unlabelled_credit
+                )
+                editors = editors or unlabelled_editors
             if authors or editors:
                 break
-        if authors or editors:
-            return authors, editors
-        return self.unlaid_people(page)
+        return authors, editors
+
+    def body_element(self, page: Page, layouts: Sequence[Layout]) -> etree._Element | None:
+        """The body element of the first layout whose body selector finds one."""
+        for layout in layouts:
+            if layout.body:
+                element = page.select_first(layout.body, layout.scope)
+                if element is not None and not isinstance(element, str):
+                    return element
+        return None
+
+    def article_text(self, page: Page, layouts: Sequence[Layout]) -> str:
+        """The story as text, before clean-up: JSON-LD `articleBody`, else the text of the
+        body element, one line per text node (credit sentences are their own lines)."""
+        text = text_value(page.ld.get("articleBody"))
+        if text:
+            return text
+        body = self.body_element(page, layouts)
+        return "\n".join(body.itertext()) if body is not None else ""
 
     def unlaid_people(self, page: Page) -> tuple[list[str], list[str]]:
         """(authors, editors) when no layout's selectors name anyone: JSON-LD `author` in

@@ -96,3 +96,53 @@ def parse_editor_codes(text: str | None) -> list[str]:
     if not match:
         return []
     return [code.strip() for code in match.group(1).split("/")]
+
+
+# ---------------------------------------------------------------- credit shapes a site declares
+# The text functions behind the credit declarations of `SiteParser` (newscrawl/extraction/parser.py),
+# one per shape an outlet prints. Each takes the pattern the site declares.
+
+ALL_AUTHORS = "authors"
+LAST_IS_EDITOR = "last-is-editor"
+
+
+def split_unlabelled_credit(names: list[str], reading: str) -> tuple[list[str], list[str]]:
+    """(authors, editors) of a credit block that prints names without roles. Read as
+    `ALL_AUTHORS` every name is a writer; as `LAST_IS_EDITOR` one name is the writer and of
+    several the last is the editor (Kompas: writers first, then the editor)."""
+    if reading == LAST_IS_EDITOR and len(names) > 1:
+        return names[:-1], names[-1:]
+    return list(names), []
+
+
+def footer_credits(text: str | None, footer: re.Pattern[str]) -> dict[str, list[str]]:
+    """The names by role in the credit footer `footer` finds in `text` ("Pewarta: X Editor: Y
+    Copyright © ANTARA"), {} when the text has none."""
+    match = footer.search(text or "")
+    return parse_credits(match.group(0)) if match else {}
+
+
+def paragraph_credits(paragraphs: list[str], credit_line: re.Pattern[str]) -> dict[str, list[str]]:
+    """The names by role in the paragraphs that are a credit line as a whole ("Penulis: X",
+    "Reporter: X Editor: Y"), in printed order."""
+    found: dict[str, list[str]] = {}
+    for paragraph in paragraphs:
+        if credit_line.match(paragraph):
+            for role, people in parse_credits(paragraph).items():
+                found[role] = unique(found.get(role, []) + people)
+    return found
+
+
+def contributor_names(text: str | None, contributor: re.Pattern[str]) -> list[str]:
+    """Writers named by the sentences `contributor` finds in `text` (its first group holds
+    the names): "A dan B berkontribusi dalam penulisan artikel ini." gives ["A", "B"]."""
+    names: list[str] = []
+    for match in contributor.finditer(text or ""):
+        names += split_names(match.group(1))
+    return unique(names)
+
+
+def run_on_byline_names(text: str | None, trailing: re.Pattern[str]) -> list[str]:
+    """Writer names from a byline printed as one text with what follows it ("Dian
+    PermatasariSabtu, 22 November 2025 - 09:15 WIB"): `trailing` matches what is cut away."""
+    return split_names(trailing.sub("", text or ""))

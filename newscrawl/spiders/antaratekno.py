@@ -10,12 +10,9 @@ and sitemap dates, and every article by its own publish time.
 """
 
 import re
-from collections.abc import Sequence
 
-from newscrawl.extraction import Layout, Page
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyRules
-from newscrawl.normalize.bylines import parse_credits
-from newscrawl.normalize.jsonld import text_value
 from newscrawl.spiders.base import NewsSpider
 
 # The footer "Pewarta: X Editor: Y Copyright © ANTARA 2026" (also "Pewarta : X", and glued
@@ -83,20 +80,10 @@ class AntaraTeknoSpider(NewsSpider):
         "m.antaranews.com": "www.antaranews.com",
     }
     layouts = (LAYOUT,)
+    # Without the template's credit line, the footer is still at the end of articleBody.
+    credit_footer = CREDIT_FOOTER
     # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
     contract_article = (
         "https://www.antaranews.com/berita/5404480/"
         "mahasiswa-surabaya-ciptakan-aplikasi-penerjemah-bahasa-isyarat-berbasis-ai"
     )
-
-    def extract_people(
-        self, page: Page, layouts: Sequence[Layout]
-    ) -> tuple[list[str], list[str]]:
-        authors, editors = super().extract_people(page, layouts)
-        if not editors:
-            # Without the template, the credit footer is still at the end of articleBody.
-            footer = CREDIT_FOOTER.search(text_value(page.ld.get("articleBody")) or "")
-            credits = parse_credits(footer.group(0)) if footer else {}
-            authors = credits.get("authors") or authors
-            editors = credits.get("editors", [])
-        return authors, editors

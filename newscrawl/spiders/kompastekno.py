@@ -14,13 +14,10 @@ Quirks handled here:
 """
 
 import re
-from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from newscrawl.extraction import Layout, Page
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyRules
-from newscrawl.normalize.bylines import split_names
-from newscrawl.normalize.jsonld import names
 from newscrawl.spiders.base import NewsSpider
 
 WIB = timezone(timedelta(hours=7))
@@ -80,7 +77,11 @@ class KompasTeknoSpider(NewsSpider):
     article_query = "page=all"
 
     date_meta = ("content_PublishedDate",)
-    # Declared for readers of the class; `extract_people` below applies it.
+    # The credit block prints no roles: one name is the writer; else the last is the editor.
+    # The CMS's meta says it plainly and wins; JSON-LD "author" is the editor, never an author.
+    unlabelled_credit = "last-is-editor"
+    author_meta = ("content_author",)
+    editor_meta = ("content_editor",)
     jsonld_author_role = "editors"
 
     # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
@@ -104,23 +105,6 @@ class KompasTeknoSpider(NewsSpider):
             rules=RULES,
         ),
     )
-
-    def extract_people(
-        self, page: Page, layouts: Sequence[Layout]
-    ) -> tuple[list[str], list[str]]:
-        credit = [name for text in self.layout_texts(page, layouts, "authors")
-                  for name in split_names(text)]
-        # The credit block prints no roles: one name is the writer; else the last is the editor.
-        split = len(credit) - 1 if len(credit) > 1 else len(credit)
-        credit_authors, credit_editors = credit[:split], credit[split:]
-        authors = split_names(page.meta("content_author")) or credit_authors
-        editors = split_names(page.meta("content_editor")) or credit_editors
-        if not authors:
-            # Older and unknown templates print "Penulis : …" rows instead (shared reading).
-            authors, printed_editors = self.unlaid_people(page)
-            editors = editors or printed_editors
-        # JSON-LD "author" is the editor: it may name the editor, never an author.
-        return authors, editors or names(page.ld.get("author"))
 
     def url_date(self, url: str) -> datetime | None:
         match = URL_TIME.search(url)

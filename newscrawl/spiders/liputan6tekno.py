@@ -17,21 +17,18 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import lxml.html
 from lxml import etree
 
-from newscrawl.extraction import Layout, Page, element_text
+from newscrawl.extraction import Layout
 from newscrawl.normalize.body import BodyParts, BodyRules, clean_body, drop_element
-from newscrawl.normalize.bylines import parse_credits
 from newscrawl.normalize.text import clean_text
 from newscrawl.spiders.base import NewsSpider
 
 # "Penulis: Nama" (or "Reporter: …") closing the story; also the stop line of the body.
 WRITER_TAIL = r"\*?\s*(?:Penulis|Reporter)\s*:.*"
-_WRITER_TAIL = re.compile(rf"^{WRITER_TAIL}$")
 _LEAD = re.compile(r"^Liputan6\.com\s*,\s*(?P<place>[^-–—]+?)\s*[-–—]*$")
 
 RULES = BodyRules(
@@ -84,6 +81,8 @@ class Liputan6TeknoSpider(NewsSpider):
     deny = (r"/photo/", r"/video/", r"/read/\d+/video-", r"/tag/", r"^https?://(?:enamplus|tv)\.")
     host_aliases = {"liputan6.com": "www.liputan6.com", "m.liputan6.com": "www.liputan6.com"}
     article_query = "page=all"
+    # The closing "Penulis: …" paragraph inside the body credits writers (and editors).
+    credit_paragraphs = re.compile(rf"^{WRITER_TAIL}$")
 
     # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
     contract_article = (
@@ -106,22 +105,6 @@ class Liputan6TeknoSpider(NewsSpider):
             **_COMMON,
         ),
     )
-
-    def extract_people(
-        self, page: Page, layouts: Sequence[Layout]
-    ) -> tuple[list[str], list[str]]:
-        authors, editors = super().extract_people(page, layouts)
-        body = next((page.select_first(layout.body, layout.scope) for layout in layouts
-                     if layout.body and page.select_first(layout.body, layout.scope) is not None),
-                    None)
-        if body is not None:
-            for paragraph in body.iter("p"):
-                text = element_text(paragraph)
-                if _WRITER_TAIL.match(text):
-                    credits = parse_credits(text)
-                    authors += credits.get("authors", [])
-                    editors += credits.get("editors", [])
-        return authors, editors
 
     def clean(self, html: str | etree._Element, rules: BodyRules, **options: Any) -> BodyParts:
         root = lxml.html.fragment_fromstring(html, create_parent="div") if isinstance(

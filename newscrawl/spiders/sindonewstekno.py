@@ -17,11 +17,9 @@ Quirks handled here:
 """
 
 import re
-from collections.abc import Sequence
 
-from newscrawl.extraction import Layout, Page
+from newscrawl.extraction import Layout, RunOnByline
 from newscrawl.normalize.body import BodyRules
-from newscrawl.normalize.bylines import split_names
 from newscrawl.spiders.base import NewsSpider
 
 # The index lists twenty stories a page: page 2 is offset 20.
@@ -90,21 +88,11 @@ class SindonewsTeknoSpider(NewsSpider):
     )
     article_query = "showpage=all"
     layouts = (LAYOUT,)
+    # A byline without the author link: its text runs into the date, and it comes before
+    # JSON-LD (absent from `?showpage=all` pages anyway).
+    run_on_byline = RunOnByline("div.warp-nama-redaksi", trailing=_DATE_START)
     # `scrapy check`: an article page of the offline mirror (tests/mirror) in the current layout.
     contract_article = (
         "https://tekno.sindonews.com/read/1403120/207/"
         "pusat-data-hijau-mulai-dibangun-di-batam-andalkan-tenaga-surya-dan-air-laut-1763948220"
     )
-
-    def extract_people(
-        self, page: Page, layouts: Sequence[Layout]
-    ) -> tuple[list[str], list[str]]:
-        authors, editors = super().extract_people(page, layouts)
-        if not self.layout_texts(page, layouts, "authors"):
-            # A byline without the author link: its text runs into the date, and it comes
-            # before JSON-LD (absent from `?showpage=all` pages anyway).
-            byline: list[str] = []
-            for text in page.texts("div.warp-nama-redaksi"):
-                byline += split_names(_DATE_START.sub("", text))
-            authors = byline or authors
-        return authors, editors

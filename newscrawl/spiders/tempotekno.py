@@ -19,8 +19,6 @@ from urllib.parse import urlsplit
 
 from newscrawl.extraction import Layout, Page
 from newscrawl.normalize.body import BodyRules
-from newscrawl.normalize.bylines import split_names
-from newscrawl.normalize.jsonld import text_value
 from newscrawl.spiders.base import NewsSpider
 
 # "Rani Wijaya berkontribusi dalam penulisan artikel ini." (also "A dan B berkontribusi …").
@@ -88,6 +86,9 @@ LEGACY = Layout(
 class TempoTeknoSpider(NewsSpider):
     name = "tempotekno"
     caption_credit = CAPTION_CREDIT
+    # The contributor line is part of the text (JSON-LD or DOM), not of the byline: those
+    # writers are authors too, after the byline's.
+    contributors = CONTRIBUTOR
     outlet = "Tempo"
     section = "tech"
     allowed_domains = ["tempo.co"]
@@ -120,22 +121,6 @@ class TempoTeknoSpider(NewsSpider):
         "https://www.tempo.co/sains/"
         "peneliti-kembangkan-jaringan-sensor-gempa-dari-ponsel-bekas-2020457"
     )
-
-    def extract_people(
-        self, page: Page, layouts: Sequence[Layout]
-    ) -> tuple[list[str], list[str]]:
-        authors, editors = super().extract_people(page, layouts)
-        # The contributor line is part of the text (JSON-LD or DOM), not of the byline:
-        # those writers are authors too, after the byline's.
-        text = text_value(page.ld.get("articleBody")) or ""
-        for layout in layouts if not text else ():
-            container = page.select_first(layout.body, layout.scope) if layout.body else None
-            if container is not None:
-                text = "\n".join(container.itertext())
-                break
-        for match in CONTRIBUTOR.finditer(text):
-            authors += [n for n in split_names(match.group(1)) if n not in authors]
-        return authors, editors
 
     def extract_category(self, page: Page, layouts: Sequence[Layout]) -> str | None:
         category = super().extract_category(page, layouts)
