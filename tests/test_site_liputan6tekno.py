@@ -307,7 +307,7 @@ def test_url_rules():
 
 
 def test_date_index_url_carries_the_next_day_as_end():
-    request = Liputan6TeknoSpider()._date_index_request(date(2025, 12, 31), 2)
+    request = Liputan6TeknoSpider().date_index_request(date(2025, 12, 31), 2)
     assert request.url == (
         "https://www.liputan6.com/tekno/indeks/2025/12/31?start=2025-12-31&end=2026-01-01&page=2"
     )

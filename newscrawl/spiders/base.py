@@ -4,7 +4,9 @@ A site declares
 - where articles are listed: `listings` (section index pages, `{page}` in the URL, or
   `{offset}`, the first item's offset, for indexes that page by item), `feeds`
   (RSS/Atom), `sitemaps` (news sitemaps or sitemap indexes), `date_index` (a page of one day's
-  articles, `{date}` and `{page}` in the URL) for `-a since=… -a until=…` backfills;
+  articles, `{date}` or `{day:…}` and `{page}` or `{offset}` in the URL;
+  `date_index_first_page` where a day's first page has no page number) for
+  `-a since=… -a until=…` backfills;
 - which URLs are articles: `article_url` (a regex with an `id` group) and `deny`;
 - how its article template reads: one or more `Layout`s (a version, a CSS test that tells the
   layout apart, and selectors), and the `BodyRules` its bodies need.
@@ -100,6 +102,10 @@ class NewsSpider(SiteParser, scrapy.Spider):
     # `{next_day:…}` format the day (and the one after it) as they are.
     date_index: ClassVar[str | None] = None
     date_index_format: ClassVar[str] = "%Y-%m-%d"
+    # A day's first page, where its URL is not `date_index` with page 1 or offset 0 (an index
+    # whose first page carries no page number: Okezone's /indeks/2025/06/16, then …/16/10).
+    # Same placeholders.
+    date_index_first_page: ClassVar[str | None] = None
     # Items per listing or date-index page, for templates that page by `{offset}`.
     page_size: ClassVar[int] = 20
     # CSS scope of article links on listing pages (the whole page when empty).
@@ -214,7 +220,7 @@ class NewsSpider(SiteParser, scrapy.Spider):
             day = self.since
             assert day is not None and self.until is not None
             while day <= self.until:
-                yield self._date_index_request(day, 1)
+                yield self.date_index_request(day, 1)
                 day += timedelta(days=1)
         else:
             for template in self.listings:
@@ -231,9 +237,12 @@ class NewsSpider(SiteParser, scrapy.Spider):
             meta={"newscrawl_kind": LISTING, "template": template, "page": page},
         )
 
-    def _date_index_request(self, day: date, page: int) -> scrapy.Request:
-        assert self.date_index is not None
-        url = self.date_index.format(
+    def date_index_request(self, day: date, page: int) -> scrapy.Request:
+        """The request for page `page` of `day`'s date index, from `date_index` (and
+        `date_index_first_page` for page 1)."""
+        template = (page == 1 and self.date_index_first_page) or self.date_index
+        assert template is not None
+        url = template.format(
             date=quote(day.strftime(self.date_index_format), safe=""),
             day=day,
             next_day=day + timedelta(days=1),
@@ -382,7 +391,7 @@ class NewsSpider(SiteParser, scrapy.Spider):
             # A page with nothing new ends the pagination (past the end, or looping).
             return
         if "day" in response.meta and page < self.date_index_max_pages:
-            following = self._date_index_request(date.fromisoformat(response.meta["day"]), page + 1)
+            following = self.date_index_request(date.fromisoformat(response.meta["day"]), page + 1)
         elif "template" in response.meta and page < self.max_pages:
             following = self._listing_request(response.meta["template"], page + 1)
         else:

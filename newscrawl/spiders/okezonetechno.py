@@ -7,8 +7,6 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-import scrapy
-
 from newscrawl.extraction import Layout, Page
 from newscrawl.normalize.body import BodyRules
 from newscrawl.spiders.base import NewsSpider
@@ -20,8 +18,6 @@ CLOSING_TAG = re.compile(
     r"\(\s*([A-Za-z]{2,5}|[A-Z][A-Za-z'’.-]+(?:\s+[A-Z][A-Za-z'’.-]*){1,3})\s*\)\s*$"
 )
 URL_DAY = re.compile(r"/read/(\d{4})/(\d{2})/(\d{2})/")
-# The date index lists ten stories a page: page 2 of a day is /indeks/YYYY/MM/DD/10.
-INDEX_PAGE_SIZE = 10
 
 RULES = BodyRules(
     # `inject-*` (Baca juga, video) is dropped by the shared list; banners and in-body photo
@@ -60,8 +56,11 @@ class OkezoneTechnoSpider(NewsSpider):
     feeds = ("https://sindikasi.okezone.com/index.php/rss/16/RSS2.0",)
     # The news sitemap covers every channel; `discover` keeps techno.
     sitemaps = ("https://www.okezone.com/news/sitemap.xml",)
-    date_index = "https://techno.okezone.com/indeks/{date}"
-    date_index_format = "%Y/%m/%d"
+    # The day as path segments; pages go by item offset, ten stories a page, and the first
+    # page has none: /indeks/2025/06/16, /indeks/2025/06/16/10, …
+    date_index = "https://techno.okezone.com/indeks/{day:%Y/%m/%d}/{offset}"
+    date_index_first_page = "https://techno.okezone.com/indeks/{day:%Y/%m/%d}"
+    page_size = 10
 
     # Photo galleries and videos reuse the /read/ scheme under a prefix (/galeri/read/…);
     # `deny` takes them out, `discover` keeps the techno channel.
@@ -81,15 +80,6 @@ class OkezoneTechnoSpider(NewsSpider):
         "https://techno.okezone.com/read/2025/06/18/57/3148455/"
         "laptop-pelajar-dengan-fitur-ai-mulai-dijual-harga-mulai-rp5-jutaan"
     )
-
-    def _date_index_request(self, day: date, page: int) -> scrapy.Request:
-        # The date goes in as path segments (the base percent-encodes it) and pages go by
-        # item offset.
-        request = super()._date_index_request(day, page)
-        url = self.date_index.format(date=day.strftime(self.date_index_format))
-        if page > 1:
-            url += f"/{(page - 1) * INDEX_PAGE_SIZE}"
-        return request.replace(url=url)
 
     def url_day(self, url: str) -> date | None:
         """The day in the URL. Never a publish time (it has no time of day: midnight would be
