@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -311,6 +312,17 @@ def test_listing_skips_galleries_videos_and_other_channels(crawl):
         assert not re.search(rf"<GET [^>]*{re.escape(skipped)}", result.log), skipped
     stored = {r["url"] for r in result.records("okezonetechno")}
     assert all(url.startswith("https://techno.okezone.com/read/") for url in stored)
+
+
+def test_date_index_first_page_has_no_offset_and_later_pages_step_by_ten():
+    spider = OkezoneTechnoSpider()
+    urls = [spider.date_index_request(date(2025, 6, 16), page).url for page in (1, 2, 3)]
+    assert urls == [
+        "https://techno.okezone.com/indeks/2025/06/16",
+        "https://techno.okezone.com/indeks/2025/06/16/10",
+        "https://techno.okezone.com/indeks/2025/06/16/20",
+    ]
+    assert "date_index_request" not in vars(OkezoneTechnoSpider)
 
 
 def test_backfill_walks_the_date_index_by_offset(crawl):
