@@ -9,7 +9,10 @@ A site declares
   `-a since=… -a until=…` backfills;
 - which URLs are articles: `article_url` (a regex with an `id` group) and `deny`;
 - how its article template reads: one or more `Layout`s (a version, a CSS test that tells the
-  layout apart, and selectors), and the `BodyRules` its bodies need.
+  layout apart, and selectors), and the `BodyRules` its bodies need;
+- how it credits people where a labelled byline does not say it: `unlabelled_credit`,
+  `author_meta` / `editor_meta`, `run_on_byline`, `credit_footer`, `credit_paragraphs`,
+  `contributors` (documented on `SiteParser`, newscrawl/extraction/parser.py).
 
 This module is discovery: which pages to fetch, and what kind each is. Reading an article
 page is extraction (newscrawl/extraction/): a NewsSpider is a `SiteParser`, and
