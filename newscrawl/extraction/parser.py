@@ -2,7 +2,7 @@
 
 `extract_record(html, url, site)` is what the spiders, `scrapy extract`, `scrapy evaluate`
 and re-extraction all call. A site is a `SiteParser` (every spider is one): declarations
-(layouts, date meta tags, the role JSON-LD's author plays …) and field functions a site may
+(layouts, date meta tags, the credit shapes the outlet prints …) and field functions a site may
 override for a real quirk. Every field function receives the `Page` and the site's layouts
 in the order to try them.
 
