@@ -12,6 +12,7 @@ tested directly, and the report they feed is ours anyway.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -156,6 +157,10 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
             "listing_fallback_pages": int(stats.get("newscrawl/links/listing_fallback_pages", 0)),
             "listing_scope": stats.get("newscrawl/links/listing_scope"),
         },
+        # Every counter of the crawl (Scrapy's and newscrawl's), for whoever needs one the
+        # fields above do not show.
+        "counters": {k: v for k, v in sorted(stats.items())
+                     if isinstance(v, (int, float)) and not isinstance(v, bool)},
         # robots.txt answers that were not read (a timeout, DNS, a 5xx): Scrapy then crawls
         # the host as if everything were allowed, which the report says.
         "robots_not_read": {
@@ -353,16 +358,55 @@ def judge(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[str
     return report
 
 
-def write_report(path: Path, run: dict[str, Any]) -> None:
-    """Write a run report atomically; on failure (a full disk) no partial file stays."""
+def write_report(path: Path, run: dict[str, Any], exclusive: bool = False) -> None:
+    """Write a run report atomically; on failure (a full disk) no partial file stays. With
+    `exclusive`, FileExistsError when `path` is already there (it is not replaced)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2, default=str) + "\n")
-        tmp.replace(path)
+        if exclusive:
+            os.link(tmp, path)
+            tmp.unlink()
+        else:
+            tmp.replace(path)
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def finish_run(runs_dir: Path, run_id: str, started: datetime, sources: list[dict[str, Any]],
+               command: str, window: dict[str, Any] | None = None,
+               log_file: Path | None = None) -> tuple[int, Path, str | None]:
+    """Write the report of a run (`crawl`: one source; `crawlall`: several) to
+    `runs_dir/<run_id>.json`. Returns the run's exit code, the report's path and, when it
+    could not be written (a full disk), why: the run is then failed."""
+    code = exit_code(sources)
+    finished = datetime.now(timezone.utc).replace(microsecond=0)
+    run = {
+        "run_id": run_id,
+        "command": command,
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "exit_code": code,
+        "window": window,
+        "log_file": str(log_file) if log_file else None,
+        "sources": sources,
+    }
+    path = runs_dir / f"{run_id}.json"
+    # Two runs started in the same second (two `scrapy crawl`s) each keep their report; the
+    # suffix sorts the later one first, as newest.
+    for attempt in range(2, 100):
+        try:
+            write_report(path, run, exclusive=True)
+            break
+        except FileExistsError:
+            run["run_id"] = f"{run_id}_{attempt}"
+            path = runs_dir / f"{run['run_id']}.json"
+        except OSError as exc:
+            return max(code, EXIT_FAILED), path, f"could not write the run report {path}: " \
+                f"{exc.strerror or exc}"
+    return code, path, None
 
 
 def exit_code(sources: Sequence[dict[str, Any]]) -> int:

@@ -69,6 +69,8 @@ ITEM_PIPELINES = {
 }
 LOG_FORMATTER = "newscrawl.logformatter.NewsLogFormatter"
 EXTENSIONS = {
+    # Every crawl's source report and drift monitors, when its engine stops.
+    "newscrawl.monitoring.SourceVerdict": 600,
     # A progress line per source on a terminal (NEWSCRAWL_PROGRESS; quiet under cron).
     "newscrawl.progress.Progress": 500,
 }

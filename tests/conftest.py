@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -129,6 +129,8 @@ class CrawlResult:
     returncode: int
     log: str
     data_dir: Path
+    # The run reports (data/runs/*.json) the command wrote.
+    reports: list[dict] = field(default_factory=list)
 
     def records(self, source: str | None = None) -> list[dict]:
         out = []
@@ -141,13 +143,10 @@ class CrawlResult:
         return out
 
     def stat(self, name: str) -> int:
-        """A counter from Scrapy's end-of-crawl stats dump in the log."""
-        total = 0
-        for line in self.log.splitlines():
-            line = line.strip()
-            if line.startswith(f"'{name}':"):
-                total += int(line.split(":", 1)[1].strip().rstrip(",}"))
-        return total
+        """A crawl counter, summed over the sources of the run report(s) this command wrote."""
+        assert self.reports, "this command wrote no run report"
+        return sum(source["counters"].get(name, 0)
+                   for report in self.reports for source in report["sources"])
 
 
 def run_scrapy(
@@ -162,8 +161,12 @@ def run_scrapy(
     if mirror is not None:
         environment["NEWSCRAWL_MIRROR"] = str(mirror)
     environment.update(env or {})
+    runs = data_dir / "runs"
+    before = set(runs.glob("*.json")) if runs.exists() else set()
     proc = run_command(args, environment, timeout=timeout)
-    return CrawlResult(proc.returncode, proc.stdout + proc.stderr, data_dir)
+    written = sorted(set(runs.glob("*.json")) - before) if runs.exists() else []
+    return CrawlResult(proc.returncode, proc.stdout + proc.stderr, data_dir,
+                       [json.loads(path.read_text(encoding="utf-8")) for path in written])
 
 
 # ------------------------------------------------------------------ running a command

@@ -321,3 +321,27 @@ def test_progress_lines_on_a_terminal_and_quiet_under_cron(tmp_path):
                          r"0 errors, [\d.]+ pages/s — finished$", shown.log, re.M), shown.log
     quiet = run_scrapy(only, tmp_path / "b")  # stdout is a pipe here, as under cron
     assert quiet.returncode == 0 and "pages/s" not in quiet.log
+
+
+def test_a_plain_scrapy_crawl_is_judged_and_reported_like_crawlall(tmp_path):
+    data = tmp_path / "data"
+    healthy = run_scrapy(["crawl", "detikinet"], data)
+    assert healthy.returncode == runs.EXIT_OK, healthy.log[-2000:]
+    [report] = runs.load_runs(data / "runs")
+    assert report["command"] == "crawl" and report["exit_code"] == runs.EXIT_OK
+    [source] = report["sources"]
+    assert source["source"] == "detikinet" and source["status"] == "healthy"
+    assert source["new"] == len(mirror_ids("detikinet")) and source["monitors"]
+    assert "detikinet: healthy" in healthy.log
+
+    # The outlet redesigns: the next plain crawl says so, in its exit code, its log and its
+    # report, and `scrapy status` sees it.
+    shutil.rmtree(data / "articles")
+    shutil.rmtree(data / "state")
+    broken = run_scrapy(["crawl", "detikinet"], data, mirror=_changed_layout_mirror(tmp_path))
+    assert broken.returncode == runs.EXIT_DEGRADED, broken.log[-2000:]
+    assert "detikinet: layout_drift failed: layout drift:" in broken.log
+    latest = runs.load_runs(data / "runs")[0]
+    assert latest["sources"][0]["status"] == "degraded"
+    status = run_scrapy(["status"], data)
+    assert status.returncode == runs.EXIT_DEGRADED and "layout drift" in status.log

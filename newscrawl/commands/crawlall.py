@@ -22,6 +22,7 @@ from newscrawl import datadir, runs
 from newscrawl.commands import comma_separated, setup_problem
 from newscrawl.config import setting
 from newscrawl.lock import LockHeld, RunLock
+from newscrawl.monitoring import SourceVerdict, source_verdict
 from newscrawl.spiders.base import parse_day
 
 logger = logging.getLogger(__name__)
@@ -166,40 +167,29 @@ class Command(ScrapyCommand):
         history = runs.load_history(self.data_dir / "runs")
         sources = []
         for name, crawler in crawlers.items():
-            stats = crawler_stats(crawler)
-            report = runs.source_report(name, stats)
-            # In distributed mode this process did only its share of each source's work.
-            report["distributed"] = bool(crawler.settings.get("NEWSCRAWL_REDIS_URL"))
-            # A backfill is judged against the date-index pages it read, not hourly runs.
-            report["backfill"] = bool(opts.since)
-            if not stats:
+            verdict = crawler.get_extension(SourceVerdict) if started(crawler) else None
+            if verdict is not None and verdict.report is not None:
+                sources.append(verdict.report)
+            elif started(crawler):
+                sources.append(source_verdict(crawler, history.get(name, [])))
+            else:  # its spider refused to start
+                report = runs.source_report(name, {})
                 report["finish_reason"] = "not_started"
-            sources.append(runs.judge(report, history.get(name, [])))
+                sources.append(runs.judge(report, history.get(name, [])))
         return self.finish(sources, opts)
 
     def finish(self, sources: list[dict[str, Any]], opts: argparse.Namespace) -> int:
         """Print the table, write the run report; the exit code."""
-        code = runs.exit_code(sources)
-        finished = datetime.now(timezone.utc).replace(microsecond=0)
-        run = {
-            "run_id": self.run_id,
-            "started": self.started.isoformat(),
-            "finished": finished.isoformat(),
-            "exit_code": code,
-            "window": {"since": opts.since, "until": opts.until} if opts.since else None,
-            "log_file": str(self.log_file) if self.log_file else None,
-            "sources": sources,
-        }
+        code, path, problem = runs.finish_run(
+            self.data_dir / "runs", self.run_id, self.started, sources, "crawlall",
+            window={"since": opts.since, "until": opts.until} if opts.since else None,
+            log_file=self.log_file)
         print(runs.render_table(sources))
-        report_path = self.data_dir / "runs" / f"{self.run_id}.json"
-        try:
-            runs.write_report(report_path, run)
-        except OSError as exc:
+        if problem:
             # The table above still reaches cron's mail; the exit code says the run failed.
-            print(f"crawlall: could not write the run report {report_path}: "
-                  f"{exc.strerror or exc}", file=sys.stderr)
-            return max(code, runs.EXIT_FAILED)
-        print(f"report: {report_path}  exit code: {code}")
+            print(f"crawlall: {problem}", file=sys.stderr)
+        else:
+            print(f"report: {path}  exit code: {code}")
         return code
 
     def not_started(self, failure: str, opts: argparse.Namespace) -> int:
@@ -213,10 +203,9 @@ class Command(ScrapyCommand):
         return self.finish(sources, opts)
 
 
-def crawler_stats(crawler: Any) -> dict[str, Any]:
-    """A crawler's stats; none for one that never started (its spider refused to start)."""
+def started(crawler: Any) -> bool:
+    """Whether a crawler got as far as having stats (its spider did not refuse to start)."""
     try:
-        stats = crawler.stats
+        return crawler.stats is not None
     except RuntimeError:
-        return {}
-    return stats.get_stats() if stats is not None else {}
+        return False
