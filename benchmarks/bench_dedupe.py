@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 from _machine import machine  # noqa: E402
 from bench_ledger import synthetic_records  # noqa: E402
 
-from newscrawl.ledger import Ledger  # noqa: E402
+from newscrawl.ledger import SqliteLedger  # noqa: E402
 from newscrawl.stories import StoryIndex  # noqa: E402
 
 MiB = 2**20
@@ -58,7 +58,7 @@ def main() -> None:
     process = psutil.Process()
     with tempfile.TemporaryDirectory(prefix="bench_dedupe_") as tmp:
         path = Path(tmp) / "state" / "ledger.sqlite3"
-        ledger = Ledger(path) if args.cache_mib is None else Ledger(
+        ledger = SqliteLedger(path) if args.cache_mib is None else SqliteLedger(
             path, cache_kib=args.cache_mib * 1024
         )
         index = StoryIndex(ledger)

@@ -27,7 +27,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newscrawl.ledger import Ledger  # noqa: E402
+from newscrawl.ledger import SqliteLedger  # noqa: E402
 from newscrawl.stories import StoryIndex  # noqa: E402
 
 MiB = 1024 * 1024
@@ -88,7 +88,7 @@ def bench_ledger(tmp: Path, n_urls: int, n_lookups: int) -> None:
     gc.collect()
     rss0 = rss()
     path = tmp / "state" / "ledger.sqlite3"
-    led = Ledger(path)
+    led = SqliteLedger(path)
 
     def lines():
         for i in range(n_urls):
@@ -184,7 +184,7 @@ def synthetic_records(n: int, seed: int = 11):
 
 def bench_stories(tmp: Path, n_target: int, budget_s: float, n_batched: int = 10_000) -> None:
     path = tmp / "stories" / "ledger.sqlite3"
-    led = Ledger(path)
+    led = SqliteLedger(path)
     index = StoryIndex(led)
     probe = min(2000, n_target)
     records = synthetic_records(n_target + n_batched)

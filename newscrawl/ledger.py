@@ -4,7 +4,7 @@ Pure module (no Scrapy imports). One ledger file per data directory, normally
 ``<data_dir>/state/ledger.sqlite3``. The JSONL store stays the source of truth;
 the ledger is an index over it that makes "skip known", "each story once",
 revisits and watermarks cheap, and it can be rebuilt from the store with
-:meth:`Ledger.reconcile` (and :meth:`newscrawl.stories.StoryIndex.reconcile`).
+:meth:`SqliteLedger.reconcile` (and :meth:`newscrawl.stories.StoryIndex.reconcile`).
 
 Memory does not grow with the number of known URLs: every lookup is an indexed
 SQLite query, and SQLite's page cache is capped (``cache_size``, 16 MiB).
@@ -53,6 +53,11 @@ bulk work (backfills, re-indexing).
 
 Several processes may open the same ledger (WAL: many readers, one writer;
 ``busy_timeout`` is 30 s).
+
+:class:`SqliteLedger` implements the :class:`newscrawl.ledger_protocol.Ledger` protocol; the
+logic it shares with the Redis ledger lives in :class:`newscrawl.ledger_protocol.LedgerBase`,
+and this module keeps only the SQLite storage. ``Ledger``, ``KnownArticle``, ``StoryMember``
+and the date helpers are re-exported from there for existing imports.
 """
 
 from __future__ import annotations
@@ -61,21 +66,36 @@ import fcntl
 import hashlib
 import logging
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
 from typing import Any
+
+from newscrawl.ledger_protocol import (
+    ArticleRow,
+    KnownArticle,
+    Ledger,
+    LedgerBase,
+    NewStoryMember,
+    RevisitFacts,
+    StoryMember,
+    Watermark,
+    epoch_seconds,
+    parse_iso,
+    site_article_id_of,
+    utc_iso,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
     "KnownArticle",
     "Ledger",
+    "SqliteLedger",
     "StoryMember",
     "epoch_seconds",
+    "open_checked",
     "parse_iso",
     "site_article_id_of",
     "url_key",
@@ -145,10 +165,11 @@ _ARTICLE_COLUMNS = (
     "a.record_id, a.url, a.content_hash, a.version, a.story_id, a.published_at, a.stored_at"
 )
 
+# Parameters: an ArticleRow (its stored_at is also the first_seen of a new row).
 _UPSERT_ARTICLE = """
 INSERT INTO articles (record_id, source, url, site_article_id, content_hash, version,
                       story_id, published_at, published_ts, first_seen, stored_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
 ON CONFLICT (record_id) DO UPDATE SET
     source = excluded.source,
     url = excluded.url,
@@ -187,71 +208,10 @@ def _init_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-@dataclass(frozen=True, slots=True)
-class KnownArticle:
-    """What the ledger knows about one stored record."""
-
-    record_id: str
-    url: str
-    content_hash: str | None
-    version: int
-    story_id: str | None
-    published_at: str | None
-    stored_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoryMember:
-    """One record as the story index sees it (see :mod:`newscrawl.stories`)."""
-
-    member: int  # story_members.id
-    record_id: str
-    story_id: str
-    duplicate_of: str | None
-    similarity: float | None
-    published_at: str | None
-    signature: bytes | None
-
-
 def url_key(url: str) -> int:
     """Stable signed 64-bit key of a URL (BLAKE2b, never Python's randomised ``hash()``)."""
     digest = hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-def parse_iso(value: str | datetime | None) -> datetime | None:
-    """Parse an ISO 8601 string into an aware datetime (naive means UTC); ``None`` if unparsable."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        try:
-            text = value.strip()
-            if text[-1:] in ("Z", "z"):  # Python 3.10's fromisoformat rejects "Z"
-                text = text[:-1] + "+00:00"
-            dt = datetime.fromisoformat(text)
-        except (ValueError, AttributeError, TypeError):
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt
-
-
-def epoch_seconds(value: str | datetime | None) -> int | None:
-    dt = parse_iso(value)
-    return None if dt is None else int(dt.timestamp())
-
-
-def utc_iso(when: datetime | None = None) -> str:
-    dt = parse_iso(when) if when is not None else datetime.now(timezone.utc)
-    assert dt is not None
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def site_article_id_of(record_id: str, source: str) -> str | None:
-    prefix = source + ":"
-    return record_id[len(prefix):] if record_id.startswith(prefix) else None
 
 
 def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -260,7 +220,7 @@ def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def open_checked(path: str | Path) -> tuple[Ledger, Path | None]:
+def open_checked(path: str | Path) -> tuple[SqliteLedger, Path | None]:
     """The ledger at `path`, checked (`PRAGMA quick_check`) before use. A file that is not a
     database, or a damaged one, is moved aside to `<name>.corrupt-<UTC time>` (with its WAL)
     and a new, empty ledger is created: the store is the truth, and the caller rebuilds the
@@ -293,18 +253,19 @@ def open_checked(path: str | Path) -> tuple[Ledger, Path | None]:
             "Ledger %s is damaged (%s): moved to %s; rebuilding it from the store",
             path, problem, moved,
         )
-    return Ledger(path), moved
+    return SqliteLedger(path), moved
 
 
-class Ledger:
-    """The crawl ledger (SQLite, WAL). Use as a context manager or call :meth:`close`."""
+class SqliteLedger(LedgerBase):
+    """The crawl ledger in SQLite (WAL). Use as a context manager or call :meth:`close`."""
+
+    path: Path
 
     def __init__(self, path: str | Path, *, cache_kib: int = 16 * 1024) -> None:
         """Open (and create if needed, parent directories included) the ledger at ``path``."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._depth = 0
+        super().__init__()
         self._conn: sqlite3.Connection | None = sqlite3.connect(
             str(self.path), isolation_level=None, check_same_thread=False, timeout=30.0
         )
@@ -348,12 +309,6 @@ class Ledger:
                     self._conn.close()
                     self._conn = None
 
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     @property
     def conn(self) -> sqlite3.Connection:
         """The underlying connection (for tools and tests; prefer the methods)."""
@@ -362,62 +317,41 @@ class Ledger:
         return self._conn
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, or a part of the enclosing :meth:`batch`."""
-        with self._lock:
-            conn = self.conn
-            if self._depth:
-                yield conn
-                return
-            conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:  # also when COMMIT itself failed
-                    conn.execute("ROLLBACK")
-                raise
-            finally:
-                self._depth = 0
+    def _begin_write(self) -> Iterator[None]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # also when COMMIT itself failed
+                conn.execute("ROLLBACK")
+            raise
 
-    @contextmanager
-    def batch(self) -> Iterator[Ledger]:
-        """Group the writes made inside the block into one transaction (rolled back on error)."""
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """The first column of the first row ``sql`` returns, or ``None``."""
         with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self
-                finally:
-                    self._depth -= 1
-                return
-            with self._write():
-                yield self
+            row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
 
     # -- lookups -------------------------------------------------------------------
 
     def is_known_url(self, url: str) -> bool:
         """True if ``url`` (canonical or any alias) belongs to a stored record."""
+        # A key shared by two URLs answers the other URL: compare it, so a collision is a miss.
+        return self._one("SELECT url FROM urls WHERE url_key = ?", (url_key(url),)) == url
+
+    def _article_by_url(self, url: str) -> KnownArticle | None:
         with self._lock:
             row = self.conn.execute(
-                "SELECT url FROM urls WHERE url_key = ?", (url_key(url),)
+                f"SELECT {_ARTICLE_COLUMNS} FROM urls u JOIN articles a ON a.id = u.article "
+                "WHERE u.url_key = ? AND u.url = ?",
+                (url_key(url), url),
             ).fetchone()
-        return row is not None and row[0] == url
+        return KnownArticle(*row) if row else None
 
-    def known(self, url: str | None = None, record_id: str | None = None) -> KnownArticle | None:
-        """The stored record behind ``url`` (canonical or alias) or ``record_id``, else ``None``."""
-        if url is None and record_id is None:
-            raise TypeError("known() needs url or record_id")
+    def _article_by_id(self, record_id: str) -> KnownArticle | None:
         with self._lock:
-            if url is not None:
-                row = self.conn.execute(
-                    f"SELECT {_ARTICLE_COLUMNS} FROM urls u JOIN articles a ON a.id = u.article "
-                    "WHERE u.url_key = ? AND u.url = ?",
-                    (url_key(url), url),
-                ).fetchone()
-                if row is not None or record_id is None:
-                    return KnownArticle(*row) if row else None
             row = self.conn.execute(
                 f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.record_id = ?", (record_id,)
             ).fetchone()
@@ -430,221 +364,100 @@ class Ledger:
         if source is not None:
             sql += " AND source = ?"
             params += (source,)
-        with self._lock:
-            row = self.conn.execute(sql + " ORDER BY id LIMIT 1", params).fetchone()
-        return row[0] if row else None
+        return self._one(sql + " ORDER BY id LIMIT 1", params)
 
-    def needs_revisit(
-        self,
-        url: str,
-        window: timedelta,
-        now: datetime | None = None,
-        *,
-        min_interval: timedelta | None = None,
-    ) -> bool:
-        """True if ``url`` is known and was published (or, without a date, first stored) within
-        ``window`` before ``now``; with ``min_interval``, also False while the last
-        :meth:`mark_checked` is more recent than that."""
-        now_dt = parse_iso(now) if now is not None else datetime.now(timezone.utc)
-        assert now_dt is not None
+    def _revisit_facts(self, url: str) -> RevisitFacts | None:
         with self._lock:
             row = self.conn.execute(
                 "SELECT a.published_ts, a.first_seen, a.checked_at FROM urls u "
                 "JOIN articles a ON a.id = u.article WHERE u.url_key = ? AND u.url = ?",
                 (url_key(url), url),
             ).fetchone()
-        if row is None:
-            return False
-        published_ts, first_seen, checked_at = row
-        ref = published_ts if published_ts is not None else epoch_seconds(first_seen)
-        if ref is None:
-            return False
-        now_ts = now_dt.timestamp()
-        if not (now_ts - window.total_seconds() <= ref <= now_ts + 60):
-            return False
-        if min_interval is not None and checked_at is not None:
-            checked = epoch_seconds(checked_at)
-            if checked is not None and now_ts - checked < min_interval.total_seconds():
-                return False
-        return True
+        return RevisitFacts(*row) if row else None
 
-    def recent(
-        self, within: timedelta, now: datetime | None = None, source: str | None = None
-    ) -> Iterator[KnownArticle]:
-        """Records published within ``within`` before ``now`` (newest first): revisit candidates."""
-        now_dt = parse_iso(now) if now is not None else datetime.now(timezone.utc)
-        assert now_dt is not None
-        since = int((now_dt - within).timestamp())
+    def _published_between(
+        self, since: int, until: int, source: str | None
+    ) -> list[KnownArticle]:
         sql = (
             f"SELECT {_ARTICLE_COLUMNS} FROM articles a "
             "WHERE a.published_ts >= ? AND a.published_ts <= ?"
         )
-        params: tuple[Any, ...] = (since, int(now_dt.timestamp()) + 60)
+        params: tuple[Any, ...] = (since, until)
         if source is not None:
             sql += " AND a.source = ?"
             params += (source,)
         with self._lock:
             rows = self.conn.execute(sql + " ORDER BY a.published_ts DESC", params).fetchall()
-        return (KnownArticle(*row) for row in rows)
+        return [KnownArticle(*row) for row in rows]
 
     def count(self) -> int:
         """Number of stored records."""
-        with self._lock:
-            return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        return self._one("SELECT COUNT(*) FROM articles", ())
 
     # -- writes --------------------------------------------------------------------
 
-    def record(
-        self,
-        record_id: str,
-        source: str,
-        url: str,
-        content_hash: str | None,
-        version: int = 1,
-        story_id: str | None = None,
-        published_at: str | None = None,
-        aliases: Iterable[str] = (),
-        *,
-        site_article_id: str | None = None,
-        stored_at: datetime | None = None,
-    ) -> None:
-        """Upsert a record after it was written to the store, with its canonical URL and aliases.
+    def _write_record(self, row: ArticleRow, urls: list[str]) -> None:
+        url_rows = [(url_key(url), url, row.record_id) for url in urls]
+        with self._write():
+            self.conn.execute(_UPSERT_ARTICLE, row)
+            self.conn.executemany(_UPSERT_URL, url_rows)
 
-        A lower ``version`` than the one already recorded leaves the row unchanged.
-        ``site_article_id`` defaults to the part of ``record_id`` after ``"<source>:"``.
-        """
-        now = utc_iso(stored_at)
-        row = (
-            record_id,
-            source,
-            url,
-            site_article_id if site_article_id is not None else site_article_id_of(record_id, source),
-            content_hash,
-            int(version),
-            story_id,
-            published_at,
-            epoch_seconds(published_at),
-            now,
-            now,
-        )
-        urls = [(url_key(u), u, record_id) for u in dict.fromkeys((url, *aliases)) if u]
-        with self._write() as conn:
-            conn.execute(_UPSERT_ARTICLE, row)
-            conn.executemany(_UPSERT_URL, urls)
+    def _take_in(self, entries: Iterable[tuple[ArticleRow, list[str]]], chunk_size: int) -> int:
+        with self._write():
+            conn = self.conn
+            before = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            # Chunks keep executemany() fast without holding the whole store in memory.
+            for chunk in _chunks(entries, chunk_size):
+                conn.executemany(_UPSERT_ARTICLE, [row for row, _urls in chunk])
+                conn.executemany(
+                    _INSERT_URL_IF_NEW,
+                    [(url_key(url), url, row.record_id) for row, urls in chunk for url in urls],
+                )
+            return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] - before
 
     def add_alias(self, url: str, record_id: str) -> bool:
         """Make ``url`` another name of the stored record ``record_id``.
 
         Returns False (and stores nothing) when ``record_id`` is not in the ledger.
         """
-        with self._write() as conn:
-            cur = conn.execute(_UPSERT_URL, (url_key(url), url, record_id))
+        with self._write():
+            cur = self.conn.execute(_UPSERT_URL, (url_key(url), url, record_id))
         return cur.rowcount > 0
 
-    def mark_checked(self, record_id: str, when: datetime | None = None) -> None:
-        """Remember that ``record_id`` was re-fetched (for ``needs_revisit(min_interval=...)``)."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE articles SET checked_at = ? WHERE record_id = ?",
-                (utc_iso(when), record_id),
+    def _set_checked_at(self, record_id: str, when: str) -> None:
+        with self._write():
+            self.conn.execute(
+                "UPDATE articles SET checked_at = ? WHERE record_id = ?", (when, record_id)
             )
 
     # -- watermarks ----------------------------------------------------------------
 
-    def get_watermark(self, source: str) -> str | None:
-        """Newest ``published_at`` recorded for ``source`` (as given), or ``None``."""
+    def _watermark(self, source: str) -> Watermark:
         with self._lock:
             row = self.conn.execute(
-                "SELECT published_at FROM watermarks WHERE source = ?", (source,)
+                "SELECT published_at, published_ts, last_run_at FROM watermarks WHERE source = ?",
+                (source,),
             ).fetchone()
-        return row[0] if row else None
+        return Watermark(*row) if row else Watermark()
 
-    def set_watermark(self, source: str, published_at: str) -> bool:
-        """Move the watermark of ``source`` forward to ``published_at``; returns whether it moved.
-
-        Instants are compared, not strings, so offsets are honoured
-        (``...T09:00+07:00`` is earlier than ``...T03:00+00:00``). ``source`` may be any
-        key, e.g. ``"kompas/tekno"`` for a per-section watermark.
-        """
-        ts = epoch_seconds(published_at)
-        if ts is None:
-            raise ValueError(f"not an ISO 8601 date-time: {published_at!r}")
-        with self._write() as conn:
-            cur = conn.execute(
-                "INSERT INTO watermarks (source, published_at, published_ts) VALUES (?, ?, ?) "
-                "ON CONFLICT (source) DO UPDATE SET published_at = excluded.published_at, "
-                "published_ts = excluded.published_ts "
-                "WHERE watermarks.published_ts IS NULL "
-                "OR excluded.published_ts > watermarks.published_ts",
-                (source, published_at, ts),
+    def _put_watermark(self, source: str, watermark: Watermark) -> None:
+        with self._write():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO watermarks "
+                "(source, published_at, published_ts, last_run_at) VALUES (?, ?, ?, ?)",
+                (source, *watermark),
             )
-        return cur.rowcount > 0
-
-    def mark_run(self, source: str, finished_at: datetime | None = None) -> None:
-        """Record a successful run of ``source`` (call only when the spider finished cleanly)."""
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO watermarks (source, last_run_at) VALUES (?, ?) "
-                "ON CONFLICT (source) DO UPDATE SET last_run_at = excluded.last_run_at",
-                (source, utc_iso(finished_at)),
-            )
-
-    def last_run(self, source: str) -> str | None:
-        """UTC ISO time of the last successful run of ``source``, or ``None``."""
-        with self._lock:
-            row = self.conn.execute(
-                "SELECT last_run_at FROM watermarks WHERE source = ?", (source,)
-            ).fetchone()
-        return row[0] if row else None
-
-    # -- recovery ------------------------------------------------------------------
-
-    def reconcile(self, records: Iterable[dict[str, Any]], *, chunk_size: int = 10_000) -> int:
-        """Bring the ledger in line with the JSONL store; returns how many records were added.
-
-        ``records`` are store lines (dicts with at least ``id``, ``source``, ``url``; also
-        used: ``content_hash``, ``version``, ``story_id``, ``published_at``, ``crawled_at``,
-        ``aliases``). Missing records are inserted, rows older than the store's version are
-        refreshed, existing aliases are left alone. One transaction; safe to repeat.
-        """
-        added = 0
-        with self._write() as conn:
-            before = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-            for chunk in _chunks(records, chunk_size):
-                rows = []
-                urls: list[tuple[int, str, str]] = []
-                for rec in chunk:
-                    record_id, source, url = rec.get("id"), rec.get("source"), rec.get("url")
-                    if not record_id or not url:
-                        continue
-                    if not source:
-                        source = str(record_id).split(":", 1)[0]
-                    when = utc_iso(parse_iso(rec.get("crawled_at")) or None)
-                    published_at = rec.get("published_at")
-                    rows.append((
-                        record_id, source, url, site_article_id_of(record_id, source),
-                        rec.get("content_hash"), int(rec.get("version") or 1), rec.get("story_id"),
-                        published_at, epoch_seconds(published_at), when, when,
-                    ))
-                    urls.append((url_key(url), url, record_id))
-                    urls.extend((url_key(a), a, record_id) for a in rec.get("aliases") or () if a)
-                conn.executemany(_UPSERT_ARTICLE, rows)
-                conn.executemany(_INSERT_URL_IF_NEW, urls)
-            added = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] - before
-        return added
 
     # -- meta ----------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
         """A value from the ``meta`` table."""
-        with self._lock:
-            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        return self._one("SELECT value FROM meta WHERE key = ?", (key,))
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a value in the ``meta`` table."""
-        with self._write() as conn:
-            conn.execute(
+        with self._write():
+            self.conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
@@ -679,59 +492,41 @@ class Ledger:
             ).fetchall()
         return [StoryMember(*row) for row in rows]
 
-    def add_story_member(
-        self,
-        record_id: str,
-        story_id: str,
-        duplicate_of: str | None,
-        similarity: float | None,
-        published_at: str | None,
-        signature: bytes | None,
-        band_keys: Sequence[int] = (),
+    def _insert_story_member(
+        self, member: NewStoryMember, band_keys: Sequence[int], assigned_at: datetime
     ) -> bool:
-        """Insert a story-index row and its band keys; False (nothing written) if present."""
-        with self._write() as conn:
-            cur = conn.execute(
+        with self._write():
+            cur = self.conn.execute(
                 "INSERT OR IGNORE INTO story_members "
                 "(record_id, story_id, duplicate_of, similarity, published_at, signature, "
                 "assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record_id, story_id, duplicate_of, similarity, published_at, signature,
-                    utc_iso(),
-                ),
+                (*member, utc_iso(assigned_at)),
             )
             if cur.rowcount == 0:
                 return False
-            member = cur.lastrowid
-            conn.executemany(
+            row_id = cur.lastrowid
+            self.conn.executemany(
                 "INSERT OR IGNORE INTO story_bands (band_key, member) VALUES (?, ?)",
-                [(key, member) for key in band_keys],
+                [(key, row_id) for key in band_keys],
             )
         return True
 
-    def prune_story_bands(self, assigned_before: datetime) -> int:
-        """Drop band keys and signatures of members assigned before ``assigned_before``.
-
-        Those records keep their ``story_id`` but no longer attract new members, which
-        bounds the on-disk index to a matching horizon. Returns how many members were pruned.
-        """
-        cutoff = utc_iso(assigned_before)
-        with self._write() as conn:
-            conn.execute(
+    def _prune_story_bands(self, cutoff: datetime) -> int:
+        # assigned_at is UTC ISO to the second, so comparing strings compares instants.
+        before = utc_iso(cutoff)
+        with self._write():
+            self.conn.execute(
                 "DELETE FROM story_bands WHERE member IN "
                 "(SELECT id FROM story_members WHERE assigned_at < ? AND signature IS NOT NULL)",
-                (cutoff,),
+                (before,),
             )
-            cur = conn.execute(
+            cur = self.conn.execute(
                 "UPDATE story_members SET signature = NULL "
                 "WHERE assigned_at < ? AND signature IS NOT NULL",
-                (cutoff,),
+                (before,),
             )
         return cur.rowcount
 
     def story_size(self, story_id: str) -> int:
         """How many records the story index has put in ``story_id``."""
-        with self._lock:
-            return self.conn.execute(
-                "SELECT COUNT(*) FROM story_members WHERE story_id = ?", (story_id,)
-            ).fetchone()[0]
+        return self._one("SELECT COUNT(*) FROM story_members WHERE story_id = ?", (story_id,))

@@ -1,9 +1,11 @@
 """The crawl ledger in Redis, for distributed mode (``NEWSCRAWL_REDIS_URL``).
 
-Pure module (no Scrapy imports). :class:`RedisLedger` answers every call
-:class:`newscrawl.ledger.Ledger` answers, with the same meaning, so the skip-known
-middleware, the dedupe stage, the story index and the store work unchanged when crawler
-processes on several machines share one Redis: an article stored by one is known to all.
+Pure module (no Scrapy imports). :class:`RedisLedger` implements the
+:class:`newscrawl.ledger_protocol.Ledger` protocol with the same meaning as
+:class:`newscrawl.ledger.SqliteLedger` (the logic both share lives in
+:class:`newscrawl.ledger_protocol.LedgerBase`; this module keeps only the Redis storage), so
+the skip-known middleware, the dedupe stage, the story index and the store work unchanged when
+crawler processes on several machines share one Redis: an article stored by one is known to all.
 
 Each process still writes the records it stores to its own data directory (the store stays
 the truth); the ledger remembers, per data directory (``store_id``), how far it has taken in
@@ -37,27 +39,36 @@ Keys (all under ``prefix``, default ``newscrawl:``)::
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import redis
 
 from newscrawl.distributed import REDIS_TIMEOUTS
-from newscrawl.ledger import (
+from newscrawl.ledger_protocol import (
+    ArticleRow,
     KnownArticle,
+    LedgerBase,
+    NewStoryMember,
+    RevisitFacts,
     StoryMember,
-    epoch_seconds,
-    parse_iso,
-    site_article_id_of,
+    Watermark,
     utc_iso,
 )
 
 __all__ = ["RedisLedger"]
+
+# Renew the write lock every this many items of a long step, well within lock_timeout.
+_KEEP_LOCK_EVERY = 1000
+
+
+def _text(value: Any) -> str:
+    """A Redis reply as text (the client answers bytes unless told to decode)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _article(record_id: str, data: dict[str, Any]) -> KnownArticle:
@@ -76,8 +87,10 @@ def _member(record_id: str, data: dict[str, Any]) -> StoryMember:
     )
 
 
-class RedisLedger:
+class RedisLedger(LedgerBase):
     """The crawl ledger on a Redis server shared by several crawler processes."""
+
+    path: str
 
     def __init__(
         self,
@@ -87,12 +100,11 @@ class RedisLedger:
         lock_timeout: float = 120.0,
         client: redis.Redis | None = None,
     ) -> None:
-        self.path = url  # named like Ledger.path, for messages
+        self.path = url  # named like SqliteLedger.path, for messages
         self.prefix = prefix
         self.redis = client or redis.Redis.from_url(url, **REDIS_TIMEOUTS)
         self.redis.ping()  # fail at start, with the server's address, not mid-crawl
-        self._lock = threading.RLock()
-        self._depth = 0
+        super().__init__()
         self._write_lock = self.redis.lock(
             prefix + "lock", timeout=lock_timeout, blocking_timeout=lock_timeout * 2
         )
@@ -109,11 +121,11 @@ class RedisLedger:
         token = uuid.uuid4().hex
         created = bool(self.redis.set(self._key("epoch"), token, nx=True))
         current = self.redis.get(self._key("epoch"))
-        return (current.decode() if isinstance(current, bytes) else str(current)), created
+        return _text(current), created
 
     def epoch(self) -> str | None:
         value = self.redis.get(self._key("epoch"))
-        return value.decode() if isinstance(value, bytes) else value
+        return None if value is None else _text(value)
 
     def _get_json(self, name: str, field: str) -> dict[str, Any] | None:
         raw = self.redis.hget(self._key(name), field)
@@ -125,45 +137,22 @@ class RedisLedger:
         """Release the connection pool (idempotent)."""
         self.redis.close()
 
-    def __enter__(self) -> RedisLedger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     @contextmanager
-    def _write(self) -> Iterator[None]:
-        """Hold the shared write lock (once per process, however deeply nested)."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            if not self._write_lock.acquire():
-                raise TimeoutError(f"{self.path}: the ledger's write lock was not released")
-            self._depth = 1
+    def _begin_write(self) -> Iterator[None]:
+        if not self._write_lock.acquire():
+            raise TimeoutError(f"{self.path}: the ledger's write lock was not released")
+        try:
+            yield
+        finally:
             try:
-                yield
-            finally:
-                self._depth = 0
-                try:
-                    self._write_lock.release()
-                except redis.exceptions.LockError:
-                    pass  # expired while held: another process may already have it
+                self._write_lock.release()
+            except redis.exceptions.LockError:
+                pass  # expired while held: another process may already have it
 
     def _keep_lock(self) -> None:
         """Renew the write lock's expiry during a long step (a catch-up after a crash)."""
         if self._depth:
             self._write_lock.reacquire()
-
-    @contextmanager
-    def batch(self) -> Iterator[RedisLedger]:
-        """Run the block's reads and writes as one step for every process sharing the ledger."""
-        with self._write():
-            yield self
 
     # -- lookups -------------------------------------------------------------------
 
@@ -171,20 +160,22 @@ class RedisLedger:
         """True if ``url`` (canonical or any alias) belongs to a stored record."""
         return bool(self.redis.hexists(self._key("urls"), url))
 
-    def known(self, url: str | None = None, record_id: str | None = None) -> KnownArticle | None:
-        """The stored record behind ``url`` (canonical or alias) or ``record_id``, else ``None``."""
-        if url is None and record_id is None:
-            raise TypeError("known() needs url or record_id")
-        if url is not None:
-            owner = self.redis.hget(self._key("urls"), url)
-            if owner is not None:
-                data = self._get_json("articles", owner.decode())
-                if data is not None:
-                    return _article(owner.decode(), data)
-            if record_id is None:
-                return None
-        data = self._get_json("articles", record_id)  # type: ignore[arg-type]
-        return _article(record_id, data) if data is not None else None  # type: ignore[arg-type]
+    def _owner_data(self, url: str) -> tuple[str, dict[str, Any]] | None:
+        """The record ``url`` names and its stored fields, or ``None``."""
+        owner = self.redis.hget(self._key("urls"), url)
+        if owner is None:
+            return None
+        record_id = _text(owner)
+        data = self._get_json("articles", record_id)
+        return None if data is None else (record_id, data)
+
+    def _article_by_url(self, url: str) -> KnownArticle | None:
+        found = self._owner_data(url)
+        return None if found is None else _article(*found)
+
+    def _article_by_id(self, record_id: str) -> KnownArticle | None:
+        data = self._get_json("articles", record_id)
+        return None if data is None else _article(record_id, data)
 
     def find_by_content_hash(self, content_hash: str, source: str | None = None) -> str | None:
         """Record id of the first stored record with this body hash (optionally in ``source``)."""
@@ -192,54 +183,27 @@ class RedisLedger:
             owner = self.redis.hget(self._key("hashes"), content_hash)
         else:
             owner = self.redis.hget(self._key("hashes:source"), f"{source} {content_hash}")
-        return owner.decode() if owner else None
+        return _text(owner) if owner else None
 
-    def needs_revisit(
-        self,
-        url: str,
-        window: timedelta,
-        now: datetime | None = None,
-        *,
-        min_interval: timedelta | None = None,
-    ) -> bool:
-        """As :meth:`newscrawl.ledger.Ledger.needs_revisit`."""
-        now_dt = parse_iso(now) if now is not None else datetime.now(timezone.utc)
-        assert now_dt is not None
-        owner = self.redis.hget(self._key("urls"), url)
-        data = self._get_json("articles", owner.decode()) if owner else None
-        if data is None:
-            return False
-        ref = data.get("published_ts")
-        if ref is None:
-            ref = epoch_seconds(data.get("first_seen"))
-        if ref is None:
-            return False
-        now_ts = now_dt.timestamp()
-        if not (now_ts - window.total_seconds() <= ref <= now_ts + 60):
-            return False
-        checked = epoch_seconds(data.get("checked_at"))
-        if min_interval is not None and checked is not None:
-            if now_ts - checked < min_interval.total_seconds():
-                return False
-        return True
-
-    def recent(
-        self, within: timedelta, now: datetime | None = None, source: str | None = None
-    ) -> Iterator[KnownArticle]:
-        """Records published within ``within`` before ``now`` (newest first)."""
-        now_dt = parse_iso(now) if now is not None else datetime.now(timezone.utc)
-        assert now_dt is not None
-        since = int((now_dt - within).timestamp())
-        ids = self.redis.zrevrangebyscore(
-            self._key("published"), int(now_dt.timestamp()) + 60, since
+    def _revisit_facts(self, url: str) -> RevisitFacts | None:
+        found = self._owner_data(url)
+        if found is None:
+            return None
+        data = found[1]
+        return RevisitFacts(
+            data.get("published_ts"), data.get("first_seen"), data.get("checked_at")
         )
+
+    def _published_between(
+        self, since: int, until: int, source: str | None
+    ) -> list[KnownArticle]:
         out = []
-        for raw in ids:
-            record_id = raw.decode()
+        for raw in self.redis.zrevrangebyscore(self._key("published"), until, since):
+            record_id = _text(raw)
             data = self._get_json("articles", record_id)
             if data is not None and (source is None or data.get("source") == source):
                 out.append(_article(record_id, data))
-        return iter(out)
+        return out
 
     def count(self) -> int:
         """Number of stored records."""
@@ -247,41 +211,33 @@ class RedisLedger:
 
     # -- writes --------------------------------------------------------------------
 
-    def _upsert(
-        self,
-        record_id: str,
-        source: str,
-        url: str,
-        content_hash: str | None,
-        version: int,
-        story_id: str | None,
-        published_at: str | None,
-        site_article_id: str | None,
-        when: str,
-    ) -> bool | None:
+    def _upsert(self, row: ArticleRow) -> bool | None:
         """Insert (True), refresh (False) or, for an older version, leave alone (None)."""
+        record_id = row.record_id
         old = self._get_json("articles", record_id)
-        if old is not None and version < int(old.get("version") or 1):
+        if old is not None and row.version < int(old.get("version") or 1):
             return None
         data = dict(old or {})
         if old is None:
-            data["first_seen"] = when
+            data["first_seen"] = row.stored_at
             data["seq"] = int(self.redis.incr(self._key("article_seq")))
-        published_ts = epoch_seconds(published_at)
         data.update(
-            source=source, url=url, content_hash=content_hash, version=version, stored_at=when,
-            site_article_id=site_article_id or data.get("site_article_id"),
-            story_id=story_id or data.get("story_id"),
-            published_at=published_at or data.get("published_at"),
-            published_ts=published_ts if published_ts is not None else data.get("published_ts"),
+            source=row.source, url=row.url, content_hash=row.content_hash, version=row.version,
+            stored_at=row.stored_at,
+            site_article_id=row.site_article_id or data.get("site_article_id"),
+            story_id=row.story_id or data.get("story_id"),
+            published_at=row.published_at or data.get("published_at"),
+            published_ts=(
+                row.published_ts if row.published_ts is not None else data.get("published_ts")
+            ),
         )
         pipe = self.redis.pipeline()
         pipe.hset(self._key("articles"), record_id, json.dumps(data))
-        if old is not None and old.get("content_hash") not in (None, content_hash):
+        if old is not None and old.get("content_hash") not in (None, row.content_hash):
             self._forget_hash(pipe, record_id, old["source"], old["content_hash"])
-        if content_hash:
-            pipe.hsetnx(self._key("hashes"), content_hash, record_id)
-            pipe.hsetnx(self._key("hashes:source"), f"{source} {content_hash}", record_id)
+        if row.content_hash:
+            pipe.hsetnx(self._key("hashes"), row.content_hash, record_id)
+            pipe.hsetnx(self._key("hashes:source"), f"{row.source} {row.content_hash}", record_id)
         if data.get("published_ts") is not None:
             pipe.zadd(self._key("published"), {record_id: data["published_ts"]})
         pipe.execute()
@@ -296,31 +252,22 @@ class RedisLedger:
         if self.redis.hget(self._key("hashes:source"), field) == record_id.encode():
             pipe.hdel(self._key("hashes:source"), field)
 
-    def record(
-        self,
-        record_id: str,
-        source: str,
-        url: str,
-        content_hash: str | None,
-        version: int = 1,
-        story_id: str | None = None,
-        published_at: str | None = None,
-        aliases: Iterable[str] = (),
-        *,
-        site_article_id: str | None = None,
-        stored_at: datetime | None = None,
-    ) -> None:
-        """As :meth:`newscrawl.ledger.Ledger.record`."""
-        site_id = site_article_id if site_article_id is not None else site_article_id_of(
-            record_id, source
-        )
+    def _write_record(self, row: ArticleRow, urls: list[str]) -> None:
         with self._write():
-            self._upsert(
-                record_id, source, url, content_hash, int(version), story_id, published_at,
-                site_id, utc_iso(stored_at),
-            )
-            urls = {u: record_id for u in dict.fromkeys((url, *aliases)) if u}
-            self.redis.hset(self._key("urls"), mapping=urls)
+            self._upsert(row)
+            self.redis.hset(self._key("urls"), mapping=dict.fromkeys(urls, row.record_id))
+
+    def _take_in(self, entries: Iterable[tuple[ArticleRow, list[str]]], chunk_size: int) -> int:
+        # Redis has no bulk upsert to feed in chunks: rows go one by one, under one lock hold.
+        added = 0
+        with self._write():
+            for index, (row, urls) in enumerate(entries):
+                if index % _KEEP_LOCK_EVERY == _KEEP_LOCK_EVERY - 1:
+                    self._keep_lock()
+                added += bool(self._upsert(row))
+                for url in urls:
+                    self.redis.hsetnx(self._key("urls"), url, row.record_id)
+        return added
 
     def add_alias(self, url: str, record_id: str) -> bool:
         """Make ``url`` another name of ``record_id``; False when the record is unknown."""
@@ -330,94 +277,50 @@ class RedisLedger:
             self.redis.hset(self._key("urls"), url, record_id)
         return True
 
-    def mark_checked(self, record_id: str, when: datetime | None = None) -> None:
-        """Remember that ``record_id`` was re-fetched."""
+    def _set_checked_at(self, record_id: str, when: str) -> None:
         with self._write():
             data = self._get_json("articles", record_id)
             if data is not None:
-                data["checked_at"] = utc_iso(when)
+                data["checked_at"] = when
                 self.redis.hset(self._key("articles"), record_id, json.dumps(data))
 
     # -- watermarks ----------------------------------------------------------------
 
-    def get_watermark(self, source: str) -> str | None:
-        data = self._get_json("watermarks", source)
-        return data.get("published_at") if data else None
+    def _watermark(self, source: str) -> Watermark:
+        data = self._get_json("watermarks", source) or {}
+        return Watermark(
+            data.get("published_at"), data.get("published_ts"), data.get("last_run_at")
+        )
 
-    def set_watermark(self, source: str, published_at: str) -> bool:
-        """Move the watermark of ``source`` forward to ``published_at``; returns whether it moved."""
-        ts = epoch_seconds(published_at)
-        if ts is None:
-            raise ValueError(f"not an ISO 8601 date-time: {published_at!r}")
+    def _put_watermark(self, source: str, watermark: Watermark) -> None:
         with self._write():
-            data = self._get_json("watermarks", source) or {}
-            if data.get("published_ts") is not None and ts <= data["published_ts"]:
-                return False
-            data.update(published_at=published_at, published_ts=ts)
-            self.redis.hset(self._key("watermarks"), source, json.dumps(data))
-        return True
-
-    def mark_run(self, source: str, finished_at: datetime | None = None) -> None:
-        with self._write():
-            data = self._get_json("watermarks", source) or {}
-            data["last_run_at"] = utc_iso(finished_at)
-            self.redis.hset(self._key("watermarks"), source, json.dumps(data))
-
-    def last_run(self, source: str) -> str | None:
-        data = self._get_json("watermarks", source)
-        return data.get("last_run_at") if data else None
-
-    # -- recovery ------------------------------------------------------------------
-
-    def reconcile(self, records: Iterable[dict[str, Any]], *, chunk_size: int = 10_000) -> int:
-        """Bring the ledger in line with store lines; returns how many records were added.
-        Existing URL mappings (live aliases) are left alone."""
-        added = 0
-        with self._write():
-            for index, rec in enumerate(records):
-                if index % 1000 == 999:
-                    self._keep_lock()
-                record_id, source, url = rec.get("id"), rec.get("source"), rec.get("url")
-                if not record_id or not url:
-                    continue
-                source = source or str(record_id).split(":", 1)[0]
-                published_at = rec.get("published_at")
-                written = self._upsert(
-                    record_id, source, url, rec.get("content_hash"),
-                    int(rec.get("version") or 1), rec.get("story_id"), published_at,
-                    site_article_id_of(record_id, source),
-                    utc_iso(parse_iso(rec.get("crawled_at")) or None),
-                )
-                added += bool(written)
-                for name in (url, *(rec.get("aliases") or ())):
-                    if name:
-                        self.redis.hsetnx(self._key("urls"), name, record_id)
-        return added
+            self.redis.hset(self._key("watermarks"), source, json.dumps(watermark._asdict()))
 
     # -- meta ----------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
+        """A value from the ``meta`` hash."""
         value = self.redis.hget(self._key("meta"), key)
-        return value.decode() if value is not None else None
+        return None if value is None else _text(value)
 
     def set_meta(self, key: str, value: str) -> None:
+        """Set a value in the ``meta`` hash."""
         with self._write():
             self.redis.hset(self._key("meta"), key, value)
 
     # -- story index storage -------------------------------------------------------
 
     def story_member(self, record_id: str) -> StoryMember | None:
+        """The story-index member ``record_id``, or ``None``."""
         data = self._get_json("story:members", record_id)
         return _member(record_id, data) if data is not None else None
 
     def story_candidates(self, band_keys: Sequence[int], limit: int = 50) -> list[StoryMember]:
         """Members sharing at least one LSH band key, most shared bands first (then newest)."""
-        if not band_keys:
-            return []
         pipe = self.redis.pipeline()
         for key in band_keys:
             pipe.smembers(self._key(f"story:band:{key}"))
-        shared = Counter(m.decode() for members in pipe.execute() for m in members)
+        shared = Counter(_text(m) for members in pipe.execute() for m in members)
         if not shared:
             return []
         ids = list(shared)
@@ -430,47 +333,40 @@ class RedisLedger:
         members.sort(key=lambda m: (shared[m.record_id], m.member), reverse=True)
         return members[:limit]
 
-    def add_story_member(
-        self,
-        record_id: str,
-        story_id: str,
-        duplicate_of: str | None,
-        similarity: float | None,
-        published_at: str | None,
-        signature: bytes | None,
-        band_keys: Sequence[int] = (),
+    def _insert_story_member(
+        self, member: NewStoryMember, band_keys: Sequence[int], assigned_at: datetime
     ) -> bool:
-        """Insert a story-index member and its band keys; False (nothing written) if present."""
+        record_id = member.record_id
         with self._write():
             if self.redis.hexists(self._key("story:members"), record_id):
                 return False
-            assigned = datetime.now(timezone.utc)
             data = {
                 "member": int(self.redis.incr(self._key("story:seq"))),
-                "story_id": story_id, "duplicate_of": duplicate_of, "similarity": similarity,
-                "published_at": published_at, "assigned_at": utc_iso(assigned),
-                "signature": signature.hex() if signature else None, "bands": list(band_keys),
+                "story_id": member.story_id, "duplicate_of": member.duplicate_of,
+                "similarity": member.similarity, "published_at": member.published_at,
+                "assigned_at": utc_iso(assigned_at),
+                "signature": member.signature.hex() if member.signature else None,
+                "bands": list(band_keys),
             }
             pipe = self.redis.pipeline()
             pipe.hset(self._key("story:members"), record_id, json.dumps(data))
             for key in band_keys:
                 pipe.sadd(self._key(f"story:band:{key}"), record_id)
-            pipe.zadd(self._key("story:assigned"), {record_id: assigned.timestamp()})
-            pipe.hincrby(self._key("story:size"), story_id, 1)
+            pipe.zadd(self._key("story:assigned"), {record_id: assigned_at.timestamp()})
+            pipe.hincrby(self._key("story:size"), member.story_id, 1)
             pipe.execute()
         return True
 
-    def prune_story_bands(self, assigned_before: datetime) -> int:
-        """Drop band keys and signatures of members assigned before ``assigned_before``."""
-        cutoff = parse_iso(assigned_before)
-        assert cutoff is not None
+    def _prune_story_bands(self, cutoff: datetime) -> int:
         pruned = 0
         with self._write():
-            ids = self.redis.zrangebyscore(self._key("story:assigned"), "-inf", f"({cutoff.timestamp()}")
+            ids = self.redis.zrangebyscore(
+                self._key("story:assigned"), "-inf", f"({cutoff.timestamp()}"
+            )
             for index, raw in enumerate(ids):
-                if index % 1000 == 999:
+                if index % _KEEP_LOCK_EVERY == _KEEP_LOCK_EVERY - 1:
                     self._keep_lock()
-                record_id = raw.decode()
+                record_id = _text(raw)
                 data = self._get_json("story:members", record_id)
                 pipe = self.redis.pipeline()
                 # Once pruned (or never matchable), a member leaves the pruning queue, so a
@@ -486,4 +382,5 @@ class RedisLedger:
         return pruned
 
     def story_size(self, story_id: str) -> int:
+        """How many records the story index has put in ``story_id``."""
         return int(self.redis.hget(self._key("story:size"), story_id) or 0)

@@ -71,7 +71,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from newscrawl.ledger import Ledger
+from newscrawl.ledger_protocol import Ledger
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash

@@ -1,15 +1,31 @@
-"""Crawl ledger: what a crawl remembers between runs (newscrawl.ledger)."""
+"""Crawl ledger: what a crawl remembers between runs (newscrawl.ledger, newscrawl.redis_ledger).
+
+Both backends must satisfy the ``Ledger`` protocol (newscrawl.ledger_protocol): checked at run
+time by ``test_backends_implement_the_protocol`` and statically by
+
+    mypy newscrawl/ledger*.py newscrawl/redis_ledger.py newscrawl/stories.py \
+        tests/test_ledger.py --ignore-missing-imports
+
+(through ``_backends_are_ledgers`` below).
+"""
 
 from __future__ import annotations
 
+import inspect
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, get_args, get_type_hints
 
 import pytest
 
-from newscrawl.ledger import KnownArticle, Ledger
+from newscrawl.ledger import KnownArticle, SqliteLedger
+from newscrawl.ledger_protocol import Ledger
+
+if TYPE_CHECKING:
+    from newscrawl.redis_ledger import RedisLedger
 
 WIB = timezone(timedelta(hours=7))
 NOW = datetime(2024, 3, 28, 12, 0, tzinfo=timezone.utc)
@@ -25,27 +41,33 @@ def path(tmp_path):
 
 
 @pytest.fixture(params=["sqlite", "redis"])
-def ledger(request, path):
-    """Each behaviour below holds for the SQLite ledger and for distributed mode's Redis one."""
+def open_ledger(request, path) -> Callable[[], Ledger]:
+    """Opens the test's ledger, again each call (a reopen, or a second process's connection):
+    the SQLite file at ``path``, or distributed mode's Redis."""
     if request.param == "sqlite":
-        with Ledger(path) as led:
-            yield led
-        return
+        return lambda: SqliteLedger(path)
     from newscrawl.redis_ledger import RedisLedger
 
-    with RedisLedger(request.getfixturevalue("redis_url")) as led:
+    url = request.getfixturevalue("redis_url")
+    return lambda: RedisLedger(url)
+
+
+@pytest.fixture
+def ledger(open_ledger):
+    """Each behaviour below holds for the SQLite ledger and for distributed mode's Redis one."""
+    with open_ledger() as led:
         yield led
 
 
 def _first_seen(ledger, record_id: str) -> str:
-    if isinstance(ledger, Ledger):
+    if isinstance(ledger, SqliteLedger):
         query = "SELECT first_seen FROM articles WHERE record_id = ?"
         return ledger.conn.execute(query, (record_id,)).fetchone()[0]
     return json.loads(ledger.redis.hget(ledger.prefix + "articles", record_id))["first_seen"]
 
 
 def sqlite_only(ledger) -> None:
-    if not isinstance(ledger, Ledger):
+    if not isinstance(ledger, SqliteLedger):
         pytest.skip("SQLite behaviour (transactions, URL keys, speed of bulk inserts)")
 
 
@@ -60,20 +82,20 @@ def _store(led: Ledger, n: int, **kw) -> None:
 
 
 def test_creates_parent_dirs_and_uses_wal_with_normal_sync(path):
-    with Ledger(path) as led:
+    with SqliteLedger(path) as led:
         assert path.exists()
         assert led.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert led.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
 
 
-def test_known_url_and_aliases_survive_reopening(path):
-    with Ledger(path) as led:
+def test_known_url_and_aliases_survive_reopening(open_ledger):
+    with open_ledger() as led:
         led.record(
             "cnbcindonesia:525780", "cnbcindonesia", URL, "abc", 1, "s1",
             "2024-03-27T09:55:00+07:00", aliases=[AMP],
         )
         assert led.add_alias(MOBILE, "cnbcindonesia:525780")
-    with Ledger(path) as led:
+    with open_ledger() as led:
         for url in (URL, AMP, MOBILE):
             assert led.is_known_url(url), url
             known = led.known(url)
@@ -138,8 +160,8 @@ def test_newer_version_updates_row_older_does_not(ledger):
     assert ledger.count() == 1
 
 
-def test_watermark_only_moves_forward_and_persists(path):
-    with Ledger(path) as led:
+def test_watermark_only_moves_forward_and_persists(open_ledger):
+    with open_ledger() as led:
         assert led.get_watermark("kompas") is None
         assert led.set_watermark("kompas", "2024-03-27T09:55:00+07:00")
         assert not led.set_watermark("kompas", "2024-03-26T23:00:00+07:00")
@@ -149,7 +171,7 @@ def test_watermark_only_moves_forward_and_persists(path):
         # 09:56 WITA is 08:56 WIB: earlier, though larger as a string
         assert not led.set_watermark("kompas", "2024-03-27T09:56:00+08:00")
         assert led.set_watermark("detik", "2020-01-01T00:00:00+07:00")
-    with Ledger(path) as led:
+    with open_ledger() as led:
         assert led.get_watermark("kompas") == "2024-03-27T03:00:00+00:00"
         assert led.get_watermark("detik") == "2020-01-01T00:00:00+07:00"
 
@@ -216,16 +238,16 @@ def _store_lines(n: int, start: int = 0) -> list[dict]:
     ]
 
 
-def test_reconcile_inserts_missing_records_and_is_idempotent(path):
+def test_reconcile_inserts_missing_records_and_is_idempotent(open_ledger):
     lines = _store_lines(50)
-    with Ledger(path) as led:
+    with open_ledger() as led:
         for rec in lines[:20]:  # the ledger saw only the first 20 before a crash
             led.record(rec["id"], rec["source"], rec["url"], rec["content_hash"])
         assert led.reconcile(lines) == 30
         assert led.count() == 50
         assert led.reconcile(lines) == 0
         assert led.count() == 50
-    with Ledger(path) as led:
+    with open_ledger() as led:
         known = led.known("https://tekno.kompas.com/read/2024/03/27/49/judul")
         assert known is not None and known.record_id == "kompas:49"
         assert known.story_id == "story49"
@@ -274,8 +296,8 @@ def test_batch_rolls_back_on_error(ledger):
     assert ledger.count() == 2
 
 
-def test_second_connection_sees_committed_writes(path):
-    with Ledger(path) as a, Ledger(path) as b:
+def test_second_connection_sees_committed_writes(open_ledger):
+    with open_ledger() as a, open_ledger() as b:
         _store(a, 1)
         assert b.is_known_url("https://www.cnbcindonesia.com/tech/1/judul")
         b.set_watermark("s", "2024-01-01T00:00:00+07:00")
@@ -283,7 +305,7 @@ def test_second_connection_sees_committed_writes(path):
 
 
 def test_closed_ledger_refuses_use(path):
-    led = Ledger(path)
+    led = SqliteLedger(path)
     led.close()
     led.close()
     with pytest.raises(RuntimeError):
@@ -291,12 +313,12 @@ def test_closed_ledger_refuses_use(path):
 
 
 def test_schema_from_newer_code_is_refused(path):
-    Ledger(path).close()
+    SqliteLedger(path).close()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version=99")
     conn.close()
     with pytest.raises(RuntimeError):
-        Ledger(path)
+        SqliteLedger(path)
 
 
 def test_url_key_collision_is_a_miss_not_a_false_hit(ledger, monkeypatch):
@@ -318,3 +340,85 @@ def test_ledger_keeps_no_url_state_in_memory(ledger):
     containers = [v for v in vars(ledger).values() if isinstance(v, (list, dict, set, tuple))]
     assert containers == []
     assert ledger.count() == 2000
+
+
+def test_watermark_and_last_run_keep_each_other(ledger):
+    ledger.mark_run("antara", NOW)
+    assert ledger.set_watermark("antara", "2024-03-27T09:55:00+07:00")
+    ledger.mark_run("antara", NOW + timedelta(hours=1))
+    assert ledger.get_watermark("antara") == "2024-03-27T09:55:00+07:00"
+    assert ledger.last_run("antara") == "2024-03-28T13:00:00+00:00"
+    assert ledger.get_watermark("detik") is None and ledger.last_run("detik") is None
+
+
+# -- the Ledger protocol ------------------------------------------------------------------
+
+
+def _backends_are_ledgers(sqlite: SqliteLedger, redis: RedisLedger) -> tuple[Ledger, Ledger]:
+    """Never called: mypy (command in the module docstring) fails here when a backend no
+    longer satisfies the protocol."""
+    return sqlite, redis
+
+
+# Their protocol return is the ledger itself; each backend returns its own class there.
+_RETURNS_ITSELF = {"__enter__", "batch"}
+
+
+def _protocol_mismatches(cls: type) -> list[str]:
+    """How ``cls`` differs from the Ledger protocol: missing members, and methods whose
+    parameters (name, kind, default, type) or return type are not the protocol's."""
+    problems = []
+    hints_of_cls = get_type_hints(cls)
+    for name, member in vars(Ledger).items():
+        if name.startswith("_") and name not in ("__enter__", "__exit__"):
+            continue
+        if isinstance(member, property):  # an attribute the backend sets in __init__
+            wanted = get_args(get_type_hints(member.fget)["return"])
+            if hints_of_cls.get(name) not in wanted:
+                problems.append(f"{name}: not declared as one of {wanted}")
+            continue
+        impl = getattr(cls, name, None)
+        if not callable(impl) or getattr(impl, "__isabstractmethod__", False):
+            problems.append(f"{name}: not implemented")
+            continue
+        want, got = inspect.signature(member).parameters, inspect.signature(impl).parameters
+        if [(p.name, p.kind, p.default) for p in want.values()] != [
+            (p.name, p.kind, p.default) for p in got.values()
+        ]:
+            problems.append(f"{name}: parameters {list(got.values())}, not {list(want.values())}")
+            continue
+        want_hints, got_hints = get_type_hints(member), get_type_hints(impl)
+        for param in [*list(want)[1:], "return"]:  # self is typed on one side only
+            if param == "return" and name in _RETURNS_ITSELF:
+                continue
+            if want_hints.get(param) != got_hints.get(param):
+                got_type, want_type = got_hints.get(param), want_hints.get(param)
+                problems.append(f"{name}({param}): {got_type}, not {want_type}")
+    return problems
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_backends_implement_the_protocol(backend: str) -> None:
+    """A method missing, renamed, or with other parameters or types in a backend fails here;
+    see the module docstring for the mypy check of the same."""
+    if backend == "sqlite":
+        cls: type = SqliteLedger
+    else:
+        from newscrawl.redis_ledger import RedisLedger
+
+        cls = RedisLedger
+    assert _protocol_mismatches(cls) == []
+
+
+def test_protocol_check_catches_a_drifted_backend() -> None:
+    class Drifted(SqliteLedger):
+        count = None  # type: ignore[assignment]
+
+        def known(self, url: str | None = None, record: str | None = None) -> KnownArticle | None:
+            return None
+
+        def story_size(self, story_id: str) -> str:  # type: ignore[override]
+            return ""
+
+    problems = _protocol_mismatches(Drifted)
+    assert [p.split(":")[0].split("(")[0] for p in problems] == ["known", "count", "story_size"]

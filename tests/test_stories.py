@@ -10,13 +10,15 @@ import os
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from newscrawl import stories
-from newscrawl.ledger import Ledger
+from newscrawl.ledger import SqliteLedger
+from newscrawl.ledger_protocol import Ledger
 from newscrawl.stories import StoryIndex, shingles, signature
 
 
@@ -226,15 +228,20 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(params=["sqlite", "redis"])
-def index(request, path: Path):
-    """Stories behave the same on the SQLite ledger and on distributed mode's Redis one."""
+def open_ledger(request, path: Path) -> Callable[[], Ledger]:
+    """Stories behave the same on the SQLite ledger and on distributed mode's Redis one: this
+    opens the test's ledger, again each call (to reopen it)."""
     if request.param == "sqlite":
-        with Ledger(path) as led:
-            yield StoryIndex(led)
-        return
+        return lambda: SqliteLedger(path)
     from newscrawl.redis_ledger import RedisLedger
 
-    with RedisLedger(request.getfixturevalue("redis_url")) as led:
+    url = request.getfixturevalue("redis_url")
+    return lambda: RedisLedger(url)
+
+
+@pytest.fixture
+def index(open_ledger):
+    with open_ledger() as led:
         yield StoryIndex(led)
 
 
@@ -360,11 +367,11 @@ def test_short_bodies_get_their_own_story(index):
     assert long.story_id not in (a.story_id, b.story_id)
 
 
-def test_stories_persist_across_reopened_index(path):
-    with Ledger(path) as led:
+def test_stories_persist_across_reopened_index(open_ledger):
+    with open_ledger() as led:
         first = StoryIndex(led).assign(ROOT, ORIGINAL, "2024-03-27T09:55:00+07:00")
         StoryIndex(led).assign("cnbcindonesia:7", SAME_TOPIC)
-    with Ledger(path) as led:
+    with open_ledger() as led:
         index = StoryIndex(led)
         assert index.get(ROOT) == first
         copy = index.assign("antara:4101", REWORDED)
@@ -373,8 +380,8 @@ def test_stories_persist_across_reopened_index(path):
         assert index.get("unknown:1") is None
 
 
-def test_reopening_with_other_signature_parameters_is_refused(path):
-    with Ledger(path) as led:
+def test_reopening_with_other_signature_parameters_is_refused(open_ledger):
+    with open_ledger() as led:
         StoryIndex(led)
         with pytest.raises(ValueError):
             StoryIndex(led, shingle_size=3)
@@ -383,20 +390,20 @@ def test_reopening_with_other_signature_parameters_is_refused(path):
         StoryIndex(led, threshold=0.6)  # only verification changes: allowed
 
 
-def test_stricter_threshold_keeps_the_reworded_copy_apart(path):
-    with Ledger(path) as led:
+def test_stricter_threshold_keeps_the_reworded_copy_apart(open_ledger):
+    with open_ledger() as led:
         index = StoryIndex(led, threshold=0.9)
         first = index.assign(ROOT, ORIGINAL)
         assert index.assign("antara:1", REWORDED).story_id != first.story_id
 
 
-def test_reconcile_restores_story_rows_from_the_store(tmp_path):
+def test_reconcile_restores_story_rows_from_the_store(open_ledger):
     store = [
         {"id": ROOT, "body": ORIGINAL, "story_id": "abc123", "duplicate_of": None},
         {"id": "kompas:1", "body": SYNDICATED, "story_id": "abc123", "duplicate_of": ROOT},
         {"id": "cnbcindonesia:7", "body": SAME_TOPIC},  # written before story ids existed
     ]
-    with Ledger(tmp_path / "fresh.sqlite3") as led:
+    with open_ledger() as led:
         index = StoryIndex(led)
         assert index.reconcile(store) == 3
         assert index.reconcile(store) == 0
@@ -422,7 +429,7 @@ def test_story_index_does_not_keep_signatures_in_memory(index):
     index.assign("kompas:1", SYNDICATED)
     state = [v for v in vars(index).values() if isinstance(v, (list, dict, set))]
     assert state == []
-    if isinstance(index.ledger, Ledger):
+    if isinstance(index.ledger, SqliteLedger):
         rows = index.ledger.conn.execute("SELECT COUNT(*) FROM story_bands").fetchone()[0]
     else:
         client, prefix = index.ledger.redis, index.ledger.prefix
