@@ -214,63 +214,115 @@ def _can_fork(cwd: Path, env: dict[str, str]) -> bool:
 _FRESH_IMPORTS = {"check"}
 
 
-def _run_forked(args: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
+def _become_command(args: list[str], env: dict[str, str], out: int, err: int) -> None:
+    """In a forked child: run `python -m scrapy <args>` with this environment, stdout and
+    stderr, and exit with its code."""
     import io
     import logging
-    import tempfile
     import traceback
 
-    _preload()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        pid = os.fork()
-        if pid == 0:  # the child: become `python -m scrapy <args>`
-            code = 1
-            try:
-                os.dup2(out.fileno(), 1)
-                os.dup2(err.fileno(), 2)
-                sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False),
-                                              encoding="utf-8", write_through=True)
-                sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False),
-                                              encoding="utf-8", write_through=True)
-                os.chdir(ROOT)
-                os.environ.clear()
-                os.environ.update(env)
-                # The settings module reads the environment when imported.
-                sys.modules.pop("newscrawl.settings", None)
-                sys.argv = ["scrapy", *args]
-                import scrapy.cmdline
+    code = 1
+    try:
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
+                                      write_through=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                      write_through=True)
+        os.chdir(ROOT)
+        os.environ.clear()
+        os.environ.update(env)
+        # The settings module reads the environment when imported.
+        sys.modules.pop("newscrawl.settings", None)
+        sys.argv = ["scrapy", *args]
+        import scrapy.cmdline
 
-                scrapy.cmdline.execute(sys.argv)
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                logging.shutdown()
-                os._exit(code)
-        deadline = time.monotonic() + timeout
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
+        scrapy.cmdline.execute(sys.argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        logging.shutdown()
+        os._exit(code)
+
+
+class ForkedCommand:
+    """`python -m scrapy <args>` running in a forked child, with the part of
+    subprocess.Popen's interface the tests use (output goes to temporary files, read by
+    `communicate`, so a child never blocks on a full pipe)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], merge_stderr: bool = False):
+        import tempfile
+
+        _preload()
+        self.args = ["scrapy", *args]
+        self.merged = merge_stderr
+        self._out = tempfile.TemporaryFile()
+        self._err = self._out if merge_stderr else tempfile.TemporaryFile()
+        self.returncode: int | None = None
+        self.pid = os.fork()
+        if self.pid == 0:
+            _become_command(args, env, self._out.fileno(), self._err.fileno())
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
             if done:
-                break
-            if time.monotonic() > deadline:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-                raise subprocess.TimeoutExpired(["scrapy", *args], timeout)
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout)
             time.sleep(0.01)
-        out.seek(0)
-        err.seek(0)
-        return (os.waitstatus_to_exitcode(status),
-                out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(9)
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str | None]:
+        self.wait(timeout)
+        texts = []
+        for handle in (self._out,) if self.merged else (self._out, self._err):
+            handle.seek(0)
+            texts.append(handle.read().decode("utf-8", "replace"))
+            handle.close()
+        return texts[0], None if self.merged else texts[1]
+
+
+def start_command(args: list[str], env: dict[str, str], output: bool = True):
+    """`python -m scrapy <args>` started in the background: a ForkedCommand, or a
+    subprocess.Popen where a fork cannot stand in. With `output`, `communicate()` returns
+    stdout and stderr together (as `stderr=STDOUT`); without, both are discarded."""
+    if _can_fork(ROOT, env):
+        return ForkedCommand(args, env, merge_stderr=True)
+    stream = subprocess.PIPE if output else subprocess.DEVNULL
+    return subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env,
+                            stdout=stream, stderr=subprocess.STDOUT if output else stream,
+                            text=True)
 
 
 def run_command(args: list[str], env: dict[str, str], cwd: Path = ROOT,
                 timeout: float = 120) -> subprocess.CompletedProcess:
     """`python -m scrapy <args>` with this environment; stdout and stderr captured."""
     if _can_fork(cwd, env) and not _FRESH_IMPORTS.intersection(args[:1]):
-        code, out, err = _run_forked(args, env, timeout)
-        return subprocess.CompletedProcess(["scrapy", *args], code, out, err)
+        process = ForkedCommand(args, env)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        out, err = process.communicate()
+        return subprocess.CompletedProcess(process.args, process.returncode, out, err or "")
     return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 

@@ -18,15 +18,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import ROOT
+import pytest
+from conftest import start_command
 from faultserver import FaultServer
 from loopback import FIRST_ID
 
 from newscrawl.archive import ArchivePointer, archive_files, complete_length, read_response
 
-ARTICLES = 400
-CRAWL_KILLS = 6
-REEXTRACT_KILLS = 5
+ARTICLES = 240
+CRAWL_KILLS = 5
+REEXTRACT_KILLS = 4
 
 
 def environment(data: Path, **extra: str) -> dict[str, str]:
@@ -44,8 +45,7 @@ def run(command: list[str], env: dict[str, str], data: Path, kill_after_records:
     """Run a command; with `kill_after_records`, SIGKILL it once it has stored that many more
     records (plus a random few milliseconds), so that the kill lands mid-work."""
     start = stored_count(data) if (data / "articles").exists() else 0
-    process = subprocess.Popen([sys.executable, "-m", "scrapy", *command], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_command(command, env, output=False)
     if kill_after_records is not None:
         deadline = time.monotonic() + 120
         while process.poll() is None and time.monotonic() < deadline:
@@ -79,6 +79,7 @@ def assert_archive_whole(data: Path) -> None:
     assert check.returncode == 0, check.stdout[-2000:]
 
 
+@pytest.mark.slow
 def test_kill_9_during_archiving_crawls_and_reextraction_loses_and_duplicates_nothing(tmp_path):
     rng = random.Random(12)
     data = tmp_path / "data"

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import jsonschema
-from conftest import MIRROR, ROOT, mirror_ids, run_scrapy
+import pytest
+from conftest import MIRROR, ROOT, mirror_ids, run_scrapy, start_command
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 from test_incremental import _many_articles_mirror
@@ -27,6 +28,7 @@ def latest_report(data: Path) -> dict:
     return json.loads(sorted((data / "runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_crawlall_runs_every_spider_reports_and_second_run_adds_nothing(tmp_path):
     data = tmp_path / "data"
     first = run_scrapy(["crawlall"], data, timeout=300)
@@ -122,24 +124,8 @@ def test_lock_held_then_stale_lock_taken_over(tmp_path):
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env.update(NEWSCRAWL_DATA_DIR=str(data), NEWSCRAWL_MIRROR=str(mirror))
-    first = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawlall",
-            "--only",
-            "detikinet",
-            "-s",
-            "DOWNLOAD_DELAY=0.1",
-            "-s",
-            "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first = start_command(["crawlall", "--only", "detikinet", "-s", "DOWNLOAD_DELAY=0.1",
+                           "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"], env, output=False)
     lock = data / "state" / "crawlall.lock"
     deadline = time.monotonic() + 30
     while not (lock.exists() and lock.read_text().strip()) and time.monotonic() < deadline:
@@ -206,6 +192,7 @@ def test_exit_code_is_the_worst_source_state():
     assert runs.judge(failed, [])["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_newscrawl_command_works_from_any_directory(tmp_path):
     command = shutil.which("newscrawl")
     argv = [command] if command else [sys.executable, "-m", "newscrawl.cli"]

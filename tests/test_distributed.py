@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 
 import redis
-from conftest import MIRROR, ROOT
+from conftest import MIRROR, start_command
 
 ARTICLES = {  # the detikInet articles the mirror's listing, feed and sitemap lead to
     json.loads(p.read_text(encoding="utf-8"))["id"]
@@ -19,19 +17,16 @@ ARTICLES = {  # the detikInet articles the mirror's listing, feed and sitemap le
 }
 
 
-def start(data_dir, redis_url: str, run: str) -> subprocess.Popen:
+def start(data_dir, redis_url: str, run: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env.update(
         NEWSCRAWL_DATA_DIR=str(data_dir), NEWSCRAWL_MIRROR=str(MIRROR),
         NEWSCRAWL_REDIS_URL=redis_url, NEWSCRAWL_RUN_ID=run,
     )
-    return subprocess.Popen(
-        [sys.executable, "-m", "scrapy", "crawl", "detikinet", "-s", "LOG_LEVEL=DEBUG"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    return start_command(["crawl", "detikinet", "-s", "LOG_LEVEL=DEBUG"], env)
 
 
-def finish(process: subprocess.Popen) -> str:
+def finish(process) -> str:
     log, _ = process.communicate(timeout=180)
     assert process.returncode == 0, log[-3000:]
     return log
@@ -115,11 +110,8 @@ def test_crawlall_on_two_machines_stores_each_article_once(tmp_path, redis_url):
     env.update(NEWSCRAWL_MIRROR=str(MIRROR), NEWSCRAWL_REDIS_URL=redis_url)
     machines = [tmp_path / "one", tmp_path / "two"]
     processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "crawlall", "--only", "detikinet,kompastekno"],
-            cwd=ROOT, env={**env, "NEWSCRAWL_DATA_DIR": str(data)},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+        start_command(["crawlall", "--only", "detikinet,kompastekno"],
+                      {**env, "NEWSCRAWL_DATA_DIR": str(data)})
         for data in machines
     ]
     for process in processes:

@@ -6,12 +6,11 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from conftest import MIRROR, ROOT, mirror_ids, run_scrapy
+import pytest
+from conftest import MIRROR, mirror_ids, run_scrapy, start_command
 
 DETIK = MIRROR / "detikinet"
 CNBC = MIRROR / "cnbcindonesia"
@@ -182,6 +181,7 @@ def _many_articles_mirror(root: Path, count: int) -> tuple[Path, set[str]]:
     return write_mirror(root, urls, pages), {f"detikinet:{7400000 + n}" for n in range(count)}
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_loses_and_duplicates_nothing(tmp_path):
     mirror, ids = _many_articles_mirror(tmp_path / "mirror", 80)
     data = tmp_path / "data"
@@ -194,25 +194,11 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(tmp_path):
 
     killed_with_partial_store = 0
     for trial in range(12):
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scrapy",
-                "crawl",
-                "detikinet",
-                "-s",
-                "LOG_LEVEL=WARNING",
-                # Spread the stores over a couple of seconds so kills land mid-crawl.
-                "-s",
-                "DOWNLOAD_DELAY=0.02",
-                "-s",
-                "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        proc = start_command(
+            ["crawl", "detikinet", "-s", "LOG_LEVEL=WARNING",
+             # Spread the stores over a couple of seconds so kills land mid-crawl.
+             "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
+            env, output=False,
         )
         if trial % 2:
             time.sleep(rng.uniform(0.2, 2.5))  # any moment: start-up, discovery, storing
@@ -247,14 +233,7 @@ def test_two_concurrent_crawls_store_each_article_once(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env.update(NEWSCRAWL_DATA_DIR=str(data), NEWSCRAWL_MIRROR=str(mirror))
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "crawl", "detikinet", "-s", "LOG_LEVEL=INFO"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        start_command(["crawl", "detikinet", "-s", "LOG_LEVEL=INFO"], env)
         for _ in range(2)
     ]
     logs = [proc.communicate(timeout=120)[0] for proc in procs]

@@ -11,13 +11,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import redis
-from conftest import MIRROR, ROOT, run_command
+from conftest import MIRROR, run_command, start_command
 from faultserver import FaultServer
 
 from newscrawl import runs
@@ -79,11 +78,8 @@ SLOW = ["-s", "DOWNLOAD_DELAY=0.02", "-s", "AUTOTHROTTLE_ENABLED=0",
         "--max-pages", "20"]
 
 
-def crawlall(env: dict[str, str], *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "scrapy", "crawlall", "--only", "detikinet", *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+def crawlall(env: dict[str, str], *extra: str):
+    return start_command(["crawlall", "--only", "detikinet", *extra], env)
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -98,7 +94,7 @@ def stored_ids(data: Path) -> list[str]:
     return ids
 
 
-def wait_for_records(data: Path, count: int, process: subprocess.Popen) -> None:
+def wait_for_records(data: Path, count: int, process) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         if len(stored_ids(data)) >= count if (data / "articles").exists() else False:
@@ -120,6 +116,7 @@ def everything_stored_once_after_catchup(data: Path, env: dict[str, str], site: 
     assert sorted(ids) == sorted(f"detikinet:{8_000_000 + n}" for n in range(ARTICLES))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["killed", "hung"])
 def test_redis_lost_mid_crawl_stops_the_crawl_within_seconds(tmp_path, private_redis, how):
     url, servers, launch = private_redis
@@ -155,6 +152,7 @@ def test_redis_lost_mid_crawl_stops_the_crawl_within_seconds(tmp_path, private_r
         everything_stored_once_after_catchup(data, env, site)
 
 
+@pytest.mark.slow
 def test_redis_emptied_during_a_run_is_a_failed_run_not_a_healthy_one(tmp_path, private_redis):
     url, _servers, _launch = private_redis
     data = tmp_path / "data"
@@ -174,9 +172,8 @@ def test_redis_emptied_during_a_run_is_a_failed_run_not_a_healthy_one(tmp_path, 
 def test_after_redis_lost_its_data_no_machine_stores_what_another_has(tmp_path, private_redis):
     url, _servers, _launch = private_redis
     one, two = tmp_path / "one", tmp_path / "two"
-    first = [subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "detikinet"], cwd=ROOT,
-                              env=environment(d, url), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for d in (one, two)]
+    first = [start_command(["crawl", "detikinet"], environment(d, url), output=False)
+             for d in (one, two)]
     for process in first:
         assert process.wait(timeout=180) == 0
     before = {d: stored_ids(d) for d in (one, two)}
