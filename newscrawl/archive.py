@@ -26,13 +26,14 @@ import base64
 import fcntl
 import hashlib
 import io
+import json
 import logging
 import mmap
 import os
 import socket
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
@@ -54,6 +55,9 @@ WARC_SUFFIX = ".warc.gz"
 # Fields this project adds to response records (extension fields; WARC- names are reserved).
 SOURCE_FIELD = "Newscrawl-Source"
 KIND_FIELD = "Newscrawl-Kind"
+# The host's rights signals when the page was fetched (tdmrep.json, robots.txt; JSON), which
+# the page alone does not show: re-extraction gives its records the same `rights`.
+HOST_RIGHTS_FIELD = "Newscrawl-Host-Rights"
 # Scrapy hands over bodies already de-chunked: a kept Transfer-Encoding header would make WARC
 # readers de-chunk them again.
 DROPPED_HEADERS = {"transfer-encoding"}
@@ -97,6 +101,7 @@ class ArchivedResponse:
     source: str
     kind: str
     pointer: ArchivePointer
+    host_rights: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +229,7 @@ class ArchiveWriter:
         kind: str = "",
         ip_address: str | None = None,
         when: datetime | None = None,
+        host_rights: list[dict[str, Any]] | None = None,
     ) -> ArchivePointer:
         """Append one fetched page (its response, then its request) and return the pointer to
         the response record. Raises StorageError when the disk refuses (nothing half-written
@@ -232,7 +238,8 @@ class ArchiveWriter:
             self._open()
         assert self.handle is not None and self.path is not None
         date = warc_date(when)
-        response = self._response_record(url, status, headers, body, date, kind, ip_address)
+        response = self._response_record(url, status, headers, body, date, kind, ip_address,
+                                         host_rights)
         request = self._request_record(url, method, request_headers, date,
                                        response.rec_headers.get_header("WARC-Record-ID"))
         response_member = _gzip_member(_serialise(response), self.level)
@@ -246,7 +253,8 @@ class ArchiveWriter:
         return pointer
 
     def _response_record(self, url: str, status: int, headers: Iterable[tuple[str, str]],
-                         body: bytes, date: str, kind: str, ip_address: str | None) -> Any:
+                         body: bytes, date: str, kind: str, ip_address: str | None,
+                         host_rights: list[dict[str, Any]] | None = None) -> Any:
         try:
             reason = HTTPStatus(status).phrase
         except ValueError:
@@ -259,6 +267,9 @@ class ArchiveWriter:
             fields[KIND_FIELD] = kind
         if ip_address:
             fields["WARC-IP-Address"] = ip_address
+        if host_rights:
+            fields[HOST_RIGHTS_FIELD] = json.dumps(host_rights, ensure_ascii=True,
+                                                   separators=(",", ":"))
         return self.builder.create_warc_record(
             url, "response", payload=io.BytesIO(body), length=len(body),
             http_headers=http_headers, warc_headers_dict=fields,
@@ -340,7 +351,16 @@ def read_response(data_dir: Path, pointer: ArchivePointer) -> ArchivedResponse:
         source=record.rec_headers.get_header(SOURCE_FIELD) or "",
         kind=record.rec_headers.get_header(KIND_FIELD) or "",
         pointer=pointer,
+        host_rights=_host_rights(record.rec_headers.get_header(HOST_RIGHTS_FIELD)),
     )
+
+
+def _host_rights(value: str | None) -> list[dict[str, Any]]:
+    try:
+        signals = json.loads(value) if value else []
+    except ValueError:
+        return []
+    return [s for s in signals if isinstance(s, dict)] if isinstance(signals, list) else []
 
 
 def archive_files(data_dir: Path, sources: Iterable[str] | None = None) -> list[Path]:

@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 ARCHIVED_KINDS = frozenset({"article", "listing", "feed", "sitemap"})
 POINTER_KEY = "newscrawl_archive"
 REPLAY_KEY = "newscrawl_replay"
+# The host's rights signals of an article request (newscrawl/middlewares.py HostRights).
+HOST_RIGHTS_KEY = "newscrawl_host_rights"
 
 
 def origin_of(settings: Any) -> str:
@@ -117,6 +119,7 @@ class ArchiveMiddleware:
                 method=request.method,
                 kind=kind,
                 ip_address=str(response.ip_address) if response.ip_address else None,
+                host_rights=request.meta.get(HOST_RIGHTS_KEY),
             )
         except OSError as exc:
             # The crawl goes on (the records are what users asked for); the report says the
@@ -148,6 +151,7 @@ class ReplayMiddleware:
             archived = read_response(Path(), pointer)
         except ArchiveError as exc:
             raise IgnoreRequest(f"archive_unreadable: {exc}") from exc
+        request.meta[HOST_RIGHTS_KEY] = archived.host_rights
         headers = Headers(archived.headers)
         response_class = responsetypes.from_args(headers=headers, url=archived.url,
                                                  body=archived.body)

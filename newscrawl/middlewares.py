@@ -1,4 +1,4 @@
-"""Downloader middleware: polite retries.
+"""Downloader middlewares: polite retries, and the host's rights signals.
 
 Scrapy's RetryMiddleware retries 429/5xx at once; a server that says "slow down" should be
 given time. This subclass waits before each retry: the server's Retry-After (seconds or an
@@ -11,13 +11,19 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
 
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.settings import BaseSettings
+from scrapy.utils.httpobj import urlparse_cached
 
+from newscrawl.archiving import HOST_RIGHTS_KEY, REPLAY_KEY
 from newscrawl.config import setting
+from newscrawl.rights import TDMREP_PATH, robots_ai_signal, tdmrep_rules, tdmrep_signal
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +72,67 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 self.crawler.stats.inc_value("newscrawl/retry/backoff_seconds", int(delay))
             await asyncio.sleep(delay)
         return retry
+
+
+class HostRightsMiddleware:
+    """The host's rights signals for each article request (newscrawl/rights.py): the rule of
+    its `/.well-known/tdmrep.json` that matches the path (fetched once per host and crawl,
+    before the host's first article, like robots.txt) and whether robots.txt keeps AI
+    crawlers from the URL (read from the robots.txt Scrapy's RobotsTxtMiddleware parsed).
+    They go into `request.meta`, whence the spider puts them in the record's `rights` and the
+    archive keeps them with the page."""
+
+    DOWNLOAD_PRIORITY = 1000
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.tdmrep: dict[str, list[dict[str, Any]] | asyncio.Future[list[dict[str, Any]]]] = {}
+        self.robots: dict[str, Any] = {}
+        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HostRightsMiddleware:
+        return cls(crawler)
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        self.robots[urlparse_cached(request).netloc] = robotparser
+
+    async def process_request(self, request: Request, spider: object = None) -> None:
+        if request.meta.get("newscrawl_kind") != "article" or REPLAY_KEY in request.meta:
+            return
+        url = urlparse_cached(request)
+        found = []
+        rule = tdmrep_signal(await self.rules_of(url.scheme, url.netloc), url.path or "/")
+        if rule is not None:
+            found.append(rule)
+        robots = self.robots.get(url.netloc)
+        if robots is not None:
+            refused = robots_ai_signal(robots.allowed, request.url)
+            if refused is not None:
+                found.append(refused)
+        request.meta[HOST_RIGHTS_KEY] = found
+
+    async def rules_of(self, scheme: str, netloc: str) -> list[dict[str, Any]]:
+        known = self.tdmrep.get(netloc)
+        if isinstance(known, list):
+            return known
+        if known is not None:  # another request of this host is fetching it
+            return await asyncio.shield(known)
+        waiting: asyncio.Future[list[dict[str, Any]]] = asyncio.get_running_loop().create_future()
+        self.tdmrep[netloc] = waiting
+        rules: list[dict[str, Any]] = []
+        stats = self.crawler.stats
+        try:
+            response = await self.crawler.engine.download_async(Request(
+                f"{scheme}://{netloc}{TDMREP_PATH}", priority=self.DOWNLOAD_PRIORITY,
+                meta={"newscrawl_kind": "tdmrep", "dont_retry": True}, callback=NO_CALLBACK,
+            ))
+            if response.status == 200:
+                rules = tdmrep_rules(response.body)
+                if stats:
+                    stats.set_value(f"newscrawl/rights/tdmrep_rules/{netloc}", len(rules))
+        except Exception as exc:  # no file, a refusal, a timeout: no TDMRep rules
+            logger.debug("No %s for %s: %s", TDMREP_PATH, netloc, exc)
+        self.tdmrep[netloc] = rules
+        waiting.set_result(rules)
+        return rules

@@ -113,7 +113,9 @@ class MirrorDownloadHandler(BaseDownloadHandler):
         stats = self.crawler.stats
         entry = self.entries.get(_mirror_key(request.url))
         if entry is None:
-            if stats:
+            # A well-known file a site does not have (tdmrep.json) is a normal 404, not a
+            # page missing from the mirror.
+            if stats and not urlsplit(request.url).path.startswith("/.well-known/"):
                 stats.inc_value("newscrawl/mirror/missing")
             return Response(url=request.url, status=404, body=b"", request=request)
         body = await run_in_thread(Path(entry["path"]).read_bytes)

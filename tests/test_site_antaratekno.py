@@ -67,7 +67,8 @@ def test_footer_credit_gives_writer_and_editor_and_leaves_the_body(name, authors
 def test_anti_ai_notice_goes_to_rights_not_body():
     for name in (PONSEL, PADI):
         record = extract(name)
-        assert record["rights"] == {"reserved": True, "notice": NOTICE}
+        assert record["rights"] == {"reserved": True, "notice": NOTICE, "signals": [
+            {"source": "notice", "reserved": True, "detail": NOTICE}]}
         assert "Dilarang keras" not in record["body"]
     # The regional page prints no notice: nothing is invented.
     assert extract(DRONE)["rights"] is None
@@ -244,7 +245,7 @@ def test_noisy_page_fields_come_from_the_story_not_the_widgets():
     assert record["tags"] == ["bahasa isyarat", "kecerdasan buatan", "aplikasi", "disabilitas"]
     assert record["category"] == "Aplikasi"
     assert record["dateline"] == "Surabaya"
-    assert record["rights"] == {"reserved": True, "notice": NOTICE}
+    assert record["rights"]["reserved"] and record["rights"]["notice"] == NOTICE
     body = record["body"]
     assert body.startswith("Tiga mahasiswa sebuah perguruan tinggi negeri di Surabaya")
     assert body.endswith("sedikitnya lima provinsi pada akhir tahun.")

@@ -54,6 +54,7 @@ from newscrawl.normalize.jsonld import (
 )
 from newscrawl.normalize.text import clean_text, unique, word_count
 from newscrawl.normalize.urls import article_id, canonical_url, record_id
+from newscrawl.rights import page_signals, rights_of
 
 # Body paths, in the order they are tried. `layout` is the detected layout's own body.
 LAYOUT_PATH = "layout"
@@ -554,11 +555,9 @@ class SiteParser:
 
     # ------------------------------------------------------------------ the rest
     def extract_rights(self, page: Page, parts: BodyParts) -> dict[str, Any] | None:
-        robots = " ".join(page.head.robots).lower()
-        reserved_by_meta = any(tag in robots for tag in ("noai", "noimageai"))
-        if parts.rights_notice or reserved_by_meta:
-            return {"reserved": True, "notice": parts.rights_notice or f"robots: {robots}"}
-        return None
+        """What the page says about text and data mining (newscrawl/rights.py); the crawl
+        adds what the response and the host say."""
+        return rights_of(page_signals(parts.rights_notice, page.head.robots, page.meta))
 
     def extract_tags(self, page: Page, layouts: Sequence[Layout]) -> list[str]:
         """The tags a layout's selector reads; on a page of no known layout, the tag list

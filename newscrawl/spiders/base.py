@@ -48,6 +48,7 @@ from newscrawl.items import Article
 from newscrawl.loaders import complete_record
 from newscrawl.normalize.dates import parse_date, parse_offset
 from newscrawl.normalize.encoding import decode_page
+from newscrawl.rights import response_signals, rights_of
 
 logger = logging.getLogger(__name__)
 
@@ -521,6 +522,12 @@ class NewsSpider(SiteParser, scrapy.Spider):
         item = self.extract_article(page, self.extract_options)
         # Where the raw page is kept (newscrawl/archiving.py), for re-extraction and readers.
         item["archive"] = response.meta.get("newscrawl_archive")
+        item["rights"] = rights_of([
+            *((item.get("rights") or {}).get("signals") or []),
+            *response_signals(response.headers.get(b"tdm-reservation"),
+                              response.headers.get(b"tdm-policy")),
+            *response.meta.get("newscrawl_host_rights", []),
+        ])
         # Every field, in the stored order: what `-o` feeds and `scrapy parse` show.
         item = Article(complete_record(item))
         if item.get("body"):
