@@ -165,31 +165,6 @@ def _aware_now(now: str | datetime | None) -> datetime:
     return dt
 
 
-def _article_row(
-    record_id: str,
-    source: str,
-    url: str,
-    content_hash: str | None,
-    version: int,
-    story_id: str | None,
-    published_at: str | None,
-    site_article_id: str | None,
-    stored_at: str,
-) -> ArticleRow:
-    return ArticleRow(
-        record_id,
-        source,
-        url,
-        site_article_id if site_article_id is not None else site_article_id_of(record_id, source),
-        content_hash,
-        int(version),
-        story_id,
-        published_at,
-        epoch_seconds(published_at),
-        stored_at,
-    )
-
-
 def _store_entry(rec: dict[str, Any]) -> tuple[ArticleRow, list[str]] | None:
     """A store line as a row and the URLs that name it; ``None`` for a line without id or URL."""
     record_id, url = rec.get("id"), rec.get("url")
@@ -197,12 +172,14 @@ def _store_entry(rec: dict[str, Any]) -> tuple[ArticleRow, list[str]] | None:
         return None
     # Old store lines may lack "source"; record ids are "<source>:<site id>".
     source = rec.get("source") or str(record_id).split(":", 1)[0]
-    row = _article_row(
-        record_id, source, url, rec.get("content_hash"), int(rec.get("version") or 1),
-        rec.get("story_id"), rec.get("published_at"), None,
-        utc_iso(parse_iso(rec.get("crawled_at")) or None),
+    published_at = rec.get("published_at")
+    row = ArticleRow(
+        record_id, source, url, site_article_id_of(record_id, source), rec.get("content_hash"),
+        int(rec.get("version") or 1), rec.get("story_id"), published_at,
+        epoch_seconds(published_at), utc_iso(parse_iso(rec.get("crawled_at")) or None),
     )
-    return row, [url, *(alias for alias in rec.get("aliases") or () if alias)]
+    aliases = rec.get("aliases")
+    return row, ([url, *[alias for alias in aliases if alias]] if aliases else [url])
 
 
 def _revisit_due(
@@ -471,9 +448,11 @@ class LedgerBase(ABC):
         site_article_id: str | None = None,
         stored_at: datetime | None = None,
     ) -> None:
-        row = _article_row(
-            record_id, source, url, content_hash, version, story_id, published_at,
-            site_article_id, utc_iso(stored_at),
+        if site_article_id is None:
+            site_article_id = site_article_id_of(record_id, source)
+        row = ArticleRow(
+            record_id, source, url, site_article_id, content_hash, int(version), story_id,
+            published_at, epoch_seconds(published_at), utc_iso(stored_at),
         )
         self._write_record(row, [name for name in dict.fromkeys((url, *aliases)) if name])
 
