@@ -33,8 +33,10 @@ def source_verdict(crawler: Crawler, history: list[dict[str, Any]] | None = None
     report = runs.source_report(name, stats)
     # In distributed mode this process did only its share of each source's work.
     report["distributed"] = bool(setting(crawler.settings, "NEWSCRAWL_REDIS_URL"))
-    # A backfill is judged against the date-index pages it read, not hourly runs.
-    report["backfill"] = bool(getattr(spider, "since", None))
+    # A backfill (or a crawl of a URL list) is judged against the pages it read, not against
+    # hourly runs of the listings.
+    report["backfill"] = bool(getattr(spider, "since", None)) or (
+        getattr(spider, "url_list", None) is not None)
     if history is None:
         runs_dir = Path(setting(crawler.settings, "NEWSCRAWL_DATA_DIR")) / "runs"
         history = runs.load_history(runs_dir).get(name, [])

@@ -64,6 +64,8 @@ class SkipKnownMiddleware:
     def keep(self, request: Any, spider: Spider) -> bool:
         if not isinstance(request, Request) or request.meta.get("newscrawl_kind") != ARTICLE:
             return True
+        if request.meta.get("newscrawl_refetch"):  # a URL list asks for these pages again
+            return True
         if self.state is None or storage_failed(self.crawler):
             return True
         canonicalize = getattr(spider, "canonicalize", None)

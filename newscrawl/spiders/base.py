@@ -28,6 +28,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -49,6 +50,7 @@ from newscrawl.loaders import complete_record
 from newscrawl.normalize.dates import parse_date, parse_offset
 from newscrawl.normalize.encoding import decode_page
 from newscrawl.rights import response_signals, rights_of
+from newscrawl.urllist import UrlEntry, UrlListError, entries_for, read_url_list
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ def whole_number(value: int | str, name: str, minimum: int = 1) -> int:
 
 
 # What `-a name=value` a news spider takes (Scrapyd adds its own, starting with "_").
-SPIDER_ARGUMENTS = ("since", "until", "max_pages")
+SPIDER_ARGUMENTS = ("since", "until", "max_pages", "urls")
 
 
 def sitemap_entries(body: bytes) -> Iterator[tuple[str, str | None]]:
@@ -162,6 +164,7 @@ class NewsSpider(SiteParser, scrapy.Spider):
         since: str | None = None,
         until: str | None = None,
         max_pages: int | str | None = None,
+        urls: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -184,6 +187,14 @@ class NewsSpider(SiteParser, scrapy.Spider):
         self.max_pages = self.default_max_pages if max_pages is None else whole_number(
             max_pages, "max_pages")
         self._deny = [re.compile(p) for p in self.deny]
+        # `-a urls=FILE` (a URL list, newscrawl/urllist.py): fetch exactly those articles.
+        self.url_list: list[UrlEntry] | None = None
+        if urls is not None:
+            try:
+                entries = read_url_list(Path(urls))
+            except UrlListError as exc:
+                raise ValueError(f"urls: {exc}") from None
+            self.url_list = list(entries_for(entries, self.name, self.is_article_url))
         # Links listed in this run; bounded by one run's listing pages.
         self._listed: set[str] = set()
         # Which discovery sources gave each article link this run (for the cross-check).
@@ -216,6 +227,11 @@ class NewsSpider(SiteParser, scrapy.Spider):
         return window is None or when is None or window[0] <= when <= window[1]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.url_list is not None:
+            for entry in self.url_list:
+                # Fetched even when the ledger knows it: the point is what the page says now.
+                yield self.article_request(entry.url, via="url-list", newscrawl_refetch=True)
+            return
         for request in self.start_requests_for_sources():
             yield request
 
