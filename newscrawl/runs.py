@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -373,6 +374,19 @@ def write_report(path: Path, run: dict[str, Any], exclusive: bool = False) -> No
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def save_report(path: Path, report: dict[str, Any], code: int, command: str) -> int:
+    """Write a command's report and print where it is with the exit code; a report that
+    cannot be written (a full disk) is said on stderr and makes the run failed."""
+    try:
+        write_report(path, report)
+    except OSError as exc:
+        print(f"{command}: could not write the report {path}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return max(code, EXIT_FAILED)
+    print(f"report: {path}  exit code: {code}")
+    return code
 
 
 def finish_run(runs_dir: Path, run_id: str, started: datetime, sources: list[dict[str, Any]],

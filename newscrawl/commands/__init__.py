@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,25 @@ def setup_problem(
         if problem:
             return runs.EXIT_FAILED, f"{problem} (NEWSCRAWL_REDIS_URL)"
     return None
+
+
+class SetupChecked:
+    """For commands that start crawls or write: what is wrong with the setup is found while
+    the options are read (`check_setup`), with logging off so that nothing starts, and said in
+    one line with its exit code when the command runs (`said_setup_problem`)."""
+
+    problem: tuple[int, str] | None = None
+
+    def check_setup(self, settings: Any, **checks: bool) -> tuple[int, str] | None:
+        self.problem = setup_problem(settings, **checks)
+        if self.problem:
+            settings.set("LOG_ENABLED", False, priority="cmdline")
+        return self.problem
+
+    def said_setup_problem(self, name: str) -> str | None:
+        """The problem's line (printed on stderr, the exit code set), or None when there is none."""
+        if self.problem is None:
+            return None
+        self.exitcode, message = self.problem
+        print(f"{name}: {message}", file=sys.stderr)
+        return message

@@ -22,12 +22,12 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import runs
-from newscrawl.commands import setup_problem
+from newscrawl.commands import SetupChecked
 from newscrawl.config import setting
 from newscrawl.monitoring import SourceVerdict
 
 
-class Command(ScrapyCrawl):
+class Command(SetupChecked, ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
@@ -44,16 +44,11 @@ class Command(ScrapyCrawl):
                 check(dict(opts.spargs))
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
-        self.problem = setup_problem(self.settings)
-        if self.problem:
-            # Said in one line by run(); nothing is started or logged.
-            self.settings.set("LOG_ENABLED", False, priority="cmdline")
+        self.check_setup(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
-        if self.problem:
-            self.exitcode, message = self.problem
-            print(f"crawl: {message}", file=sys.stderr)
+        if self.said_setup_problem("crawl"):
             return
         started = datetime.now(timezone.utc).replace(microsecond=0)
         crawler = self._create_crawler(args[0])

@@ -19,7 +19,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import datadir, runs
-from newscrawl.commands import comma_separated, setup_problem
+from newscrawl.commands import SetupChecked, comma_separated
 from newscrawl.config import setting
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.monitoring import SourceVerdict, source_verdict
@@ -28,7 +28,7 @@ from newscrawl.spiders.base import parse_day
 logger = logging.getLogger(__name__)
 
 
-class Command(ScrapyCommand):
+class Command(SetupChecked, ScrapyCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -69,10 +69,7 @@ class Command(ScrapyCommand):
         data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
         self.data_dir = data_dir
         self.log_file: Path | None = None
-        self.problem = setup_problem(self.settings)
-        if self.problem:
-            # Said in one line by run(); nothing is started or logged.
-            self.settings.set("LOG_ENABLED", False, priority="cmdline")
+        if self.check_setup(self.settings):
             if datadir.write_problem(data_dir) is None:
                 self.log_file = data_dir / "logs" / f"crawlall-{self.run_id}.log"
             return
@@ -129,9 +126,8 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
-        if self.problem:
-            self.exitcode, message = self.problem
-            print(f"crawlall: {message}", file=sys.stderr)
+        message = self.said_setup_problem("crawlall")
+        if message is not None:
             if self.exitcode != runs.EXIT_USAGE and self.log_file is not None:
                 # The data directory works (it is a service that does not): report it.
                 self.not_started(message, opts)

@@ -25,7 +25,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import runs
 from newscrawl.archive import archive_files, recover_open_files
-from newscrawl.commands import comma_separated, quality_flags_option, setup_problem
+from newscrawl.commands import SetupChecked, comma_separated, quality_flags_option
 from newscrawl.config import setting
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.progress import wanted
@@ -37,7 +37,7 @@ OUTCOMES = ("replayed", "new", "changed", "unchanged")
 logger = logging.getLogger(__name__)
 
 
-class Command(ScrapyCommand):
+class Command(SetupChecked, ScrapyCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -88,10 +88,7 @@ class Command(ScrapyCommand):
         if unknown:
             raise UsageError(f"unknown sources: {', '.join(unknown)} (see `scrapy list`)")
         self.data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
-        self.problem = setup_problem(self.settings, writes=not opts.dry_run, uses_mirror=False)
-        if self.problem:
-            # Said in one line by run(); nothing is started or logged.
-            self.settings.set("LOG_ENABLED", False, priority="cmdline")
+        if self.check_setup(self.settings, writes=not opts.dry_run, uses_mirror=False):
             return
         self.started = datetime.now(timezone.utc).replace(microsecond=0)
         self.run_id = self.started.strftime("%Y%m%dT%H%M%SZ")
@@ -111,9 +108,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
         include, only = self.include, self.only
-        if self.problem:
-            self.exitcode, message = self.problem
-            print(f"reextract: {message}", file=sys.stderr)
+        if self.said_setup_problem("reextract"):
             return
         lock = RunLock(self.data_dir / "state" / "reextract.lock")
         try:
@@ -191,14 +186,7 @@ class Command(ScrapyCommand):
             print(f"exit code: {code}")
             return code
         path = self.data_dir / "runs" / "reextract" / f"{self.run_id}.json"
-        try:
-            runs.write_report(path, report)
-        except OSError as exc:
-            print(f"reextract: could not write the report {path}: {exc.strerror or exc}",
-                  file=sys.stderr)
-            return max(code, runs.EXIT_FAILED)
-        print(f"report: {path}  exit code: {code}")
-        return code
+        return runs.save_report(path, report, code, "reextract")
 
 
 def source_row(source: str, stats: dict[str, Any], selection: Any) -> dict[str, Any]:

@@ -15,7 +15,6 @@ article; the reasons per source are in the table). A table on stdout and a repor
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,14 +25,14 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import runs
-from newscrawl.commands import comma_separated, setup_problem
+from newscrawl.commands import SetupChecked, comma_separated
 from newscrawl.config import setting
 from newscrawl.monitoring import SourceVerdict
 from newscrawl.state import CrawlState
 from newscrawl.urllist import OUTCOMES, UrlListError, outcome, read_url_list
 
 
-class Command(ScrapyCommand):
+class Command(SetupChecked, ScrapyCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -73,15 +72,11 @@ class Command(ScrapyCommand):
         if not self.plan:
             raise UsageError(f"{self.list_path}: no URL of {', '.join(only) or 'any source'}")
         self.unclaimed = len(unclaimed)
-        self.problem = setup_problem(self.settings)
-        if self.problem:
-            self.settings.set("LOG_ENABLED", False, priority="cmdline")
+        self.check_setup(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
-        if self.problem:
-            self.exitcode, message = self.problem
-            print(f"rehydrate: {message}", file=sys.stderr)
+        if self.said_setup_problem("rehydrate"):
             return
         started = datetime.now(timezone.utc).replace(microsecond=0)
         crawlers = {}
@@ -140,13 +135,6 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         path = (Path(setting(self.settings, "NEWSCRAWL_DATA_DIR")) / "runs" / "rehydrate"
                 / f"{started:%Y%m%dT%H%M%SZ}.json")
-        try:
-            runs.write_report(path, {"list": str(self.list_path), "started": started.isoformat(),
-                                     "exit_code": code, "unclaimed": self.unclaimed,
-                                     "sources": sources})
-        except OSError as exc:
-            print(f"rehydrate: could not write the report {path}: {exc.strerror or exc}",
-                  file=sys.stderr)
-            return max(code, runs.EXIT_FAILED)
-        print(f"report: {path}  exit code: {code}")
-        return code
+        report = {"list": str(self.list_path), "started": started.isoformat(), "exit_code": code,
+                  "unclaimed": self.unclaimed, "sources": sources}
+        return runs.save_report(path, report, code, "rehydrate")
