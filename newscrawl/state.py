@@ -28,6 +28,7 @@ from scrapy import signals
 from newscrawl.config import setting
 from newscrawl.jsonl import partition_lock, repair_open_partition
 from newscrawl.ledger import open_checked
+from newscrawl.ledger_protocol import Ledger
 from newscrawl.stories import StoryIndex
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class CrawlState:
         self.data_dir = Path(data_dir)
         self.articles_dir = self.data_dir / "articles"
         self.redis_url = redis_url
-        self.ledger: Any
+        self.ledger: Ledger
         self.ledger_moved: Path | None = None
         self.redis_epoch: str | None = None
         self.redis_was_empty = False
