@@ -13,6 +13,13 @@ Text model
     ledger): the same text gives the same signature in every process and run. Python's
     randomised ``hash()`` is never used; band keys use BLAKE2b.
 
+    The signature is computed here with numpy, not by datasketch's per-value ``MinHash``
+    update: SHA-1 of each shingle's UTF-8 bytes (first 4 bytes, little-endian, as
+    ``sha1_hash32``), then the scheme's permutations with the same ``(a, b)`` from seed 1,
+    applied to all shingles at once. The values are bit-identical to datasketch's (tests
+    compare them on thousands of texts); datasketch stays the reference, supplies the
+    permutation parameters and still makes signatures for any other scheme.
+
 Threshold: **Jaccard >= 0.5**, shingle size **5**. Why:
     * A changed word breaks ``k`` shingles, so with ``J = (n - m) / (n + m)`` a copy
       stays above 0.5 while at most a third of its ``n`` shingles change: with ``k = 5``
@@ -90,6 +97,7 @@ __all__ = [
     "normalize_words",
     "shingles",
     "signature",
+    "signature_values",
     "story_id_for",
 ]
 
@@ -155,6 +163,7 @@ def _permutations(num_perm: int, scheme: str) -> Any:
 
 
 def _minhash(shingle_set: set[str], num_perm: int, scheme: str) -> LeanMinHash:
+    """datasketch's own MinHash of the shingles: the reference the fast path must equal."""
     m = _datasketch().MinHash(
         num_perm=num_perm,
         seed=SEED,
@@ -169,11 +178,127 @@ def _values(sig: LeanMinHash) -> np.ndarray:
     return np.asarray(sig.hashvalues).astype("<u4")
 
 
+# ASCII byte -> itself for digits and lower-case letters, the lower-case letter for an upper-case
+# one, a space for anything else: for ASCII text that gives the words normalize_words() gives
+# (ASCII is already NFC; \w there is [A-Za-z0-9_] and "_" is cut), at C speed in one pass.
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
+)
+
+
+def _word_bytes(text: str) -> tuple[bytes, list[int]]:
+    """The normalised words of ``text`` joined by single spaces as UTF-8, and each word's length
+    in bytes (what the shingles are cut from)."""
+    if text.isascii():
+        words = text.encode("ascii").translate(_ASCII_WORDS).split()
+        return b" ".join(words), list(map(len, words))
+    encoded = [word.encode("utf-8") for word in normalize_words(text)]
+    return b" ".join(encoded), list(map(len, encoded))
+
+
+def _shingle_hashes(joined: bytes, lengths: list[int], k: int) -> np.ndarray:
+    """``sha1_hash32`` of every ``k``-word shingle (as uint32; a repeated shingle repeats,
+    which leaves the minimum unchanged)."""
+    n = len(lengths)
+    if n == 0:
+        return np.empty(0, dtype=np.uint32)
+    sha1 = hashlib.sha1
+    if n <= k:
+        digests = sha1(joined).digest()
+    else:
+        lens = np.asarray(lengths, dtype=np.int64)
+        ends = np.cumsum(lens + 1) - 1  # each word's end offset in ``joined``
+        starts = (ends - lens)[: n - k + 1].tolist()
+        stops = ends[k - 1 :].tolist()
+        # Two C calls per shingle (hash, digest) are the floor in Python; this loop is ~60 % of
+        # a signature, and everything after it runs on all shingles at once.
+        digests = b"".join(
+            [sha1(joined[a:b]).digest() for a, b in zip(starts, stops, strict=True)]
+        )
+    return np.frombuffer(digests, dtype="<u4")[::5]  # a digest is five 32-bit words
+
+
+_MAX32 = np.uint32(0xFFFFFFFF)
+_MERSENNE_61 = np.uint64((1 << 61) - 1)
+_CHUNK = 4096  # shingles permuted at a time: bounds the (shingles x num_perm) temporary
+
+
+@lru_cache(maxsize=8)
+def _typed_permutations(num_perm: int, scheme: str, dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _permutations(num_perm, scheme)
+    return np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, as datasketch's affine32 scheme applies it first."""
+    h = h ^ (h >> np.uint32(16))
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h
+
+
+def _permuted_min(hashes: np.ndarray, num_perm: int, scheme: str) -> np.ndarray | None:
+    """The MinHash values (uint32) of these ``sha1_hash32`` values under ``scheme``'s seed-1
+    permutations, computed as datasketch's ``update_batch`` does; ``None`` for a scheme
+    only datasketch itself knows."""
+    out = np.full(num_perm, _MAX32, dtype=np.uint32)
+    if scheme == "affine32":
+        a32, b32 = _typed_permutations(num_perm, scheme, np.uint32)
+        for i in range(0, len(hashes), _CHUNK):
+            mixed = _fmix32(hashes[i : i + _CHUNK].astype(np.uint32))
+            permuted = np.multiply.outer(mixed, a32)  # wraps mod 2**32, as datasketch's does
+            permuted += b32
+            np.minimum(out, permuted.min(axis=0), out=out)
+        return out
+    if scheme == "legacy":
+        a64, b64 = _typed_permutations(num_perm, scheme, np.uint64)
+        for i in range(0, len(hashes), _CHUNK):
+            hv = hashes[i : i + _CHUNK].astype(np.uint64)
+            # (a * h + b) mod (2**61 - 1), the product wrapping mod 2**64 as in datasketch
+            permuted = np.multiply.outer(hv, a64)
+            permuted += b64
+            permuted %= _MERSENNE_61
+            permuted &= np.uint64(0xFFFFFFFF)
+            np.minimum(out, permuted.min(axis=0).astype(np.uint32), out=out)
+        return out
+    return None
+
+
+def _signature_values(
+    joined: bytes, lengths: list[int], k: int, num_perm: int, scheme: str
+) -> np.ndarray:
+    """MinHash values (little-endian uint32) of the shingles of pre-normalised words."""
+    values = _permuted_min(_shingle_hashes(joined, lengths, k), num_perm, scheme)
+    if values is None:  # a scheme without a fast path: datasketch itself
+        words = joined.decode("utf-8").split(" ") if joined else []
+        return _values(_minhash(_shingles_of(words, k), num_perm, scheme))
+    return values.astype("<u4", copy=False)
+
+
+def signature_values(
+    text: str, num_perm: int = NUM_PERM, k: int = SHINGLE_SIZE, *, scheme: str = DEFAULT_SCHEME
+) -> np.ndarray:
+    """The MinHash values of ``text`` as little-endian uint32 (what the ledger stores):
+    equal to ``signature(text).hashvalues``, computed without datasketch's per-value work."""
+    if k < 1:
+        raise ValueError("k must be >= 1")
+    joined, lengths = _word_bytes(text or "")
+    return _signature_values(joined, lengths, k, num_perm, scheme)
+
+
+def _lean(values: np.ndarray, scheme: str) -> LeanMinHash:
+    kwargs = _scheme_kwargs(scheme)
+    dtype = np.uint64 if scheme == "legacy" else np.uint32
+    return _datasketch().LeanMinHash(seed=SEED, hashvalues=values.astype(dtype), **kwargs)
+
+
 def signature(
     text: str, num_perm: int = NUM_PERM, k: int = SHINGLE_SIZE, *, scheme: str = DEFAULT_SCHEME
 ) -> LeanMinHash:
-    """MinHash signature (datasketch, seed 1) of the ``k``-word shingles of ``text``."""
-    return _minhash(shingles(text, k), num_perm, scheme)
+    """MinHash signature (datasketch's, seed 1) of the ``k``-word shingles of ``text``."""
+    return _lean(signature_values(text, num_perm, k, scheme=scheme), scheme)
 
 
 def estimated_similarity(
@@ -203,15 +328,21 @@ def choose_rows(threshold: float, num_perm: int, min_recall: float = 0.99) -> in
     return best
 
 
+@lru_cache(maxsize=8)
+def _band_prefixes(bands: int) -> tuple[bytes, ...]:
+    return tuple(band.to_bytes(2, "little") for band in range(bands))
+
+
 def band_keys(hashvalues: np.ndarray, rows: int) -> list[int]:
     """Signed 64-bit keys (BLAKE2b of band number + band values) of a signature's LSH bands."""
-    values = np.asarray(hashvalues).astype("<u4")
-    keys = []
-    for band in range(len(values) // rows):
-        chunk = values[band * rows : (band + 1) * rows].tobytes()
-        digest = hashlib.blake2b(band.to_bytes(2, "little") + chunk, digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
-    return keys
+    raw = np.asarray(hashvalues).astype("<u4", copy=False).tobytes()
+    step = 4 * rows
+    blake2b = hashlib.blake2b
+    digests = b"".join([
+        blake2b(prefix + raw[band * step : (band + 1) * step], digest_size=8).digest()
+        for band, prefix in enumerate(_band_prefixes(len(raw) // step))
+    ])
+    return np.frombuffer(digests, dtype="<i8").tolist()
 
 
 def story_id_for(record_id: str) -> str:
@@ -300,10 +431,16 @@ class StoryIndex:
 
     def signature(self, body: str) -> LeanMinHash | None:
         """The body's MinHash, or ``None`` when it is too short (< ``min_words``) to match."""
-        words = normalize_words(body)
-        if len(words) < self.min_words:
+        values = self.signature_values(body)
+        return None if values is None else _lean(values, self.scheme)
+
+    def signature_values(self, body: str) -> np.ndarray | None:
+        """The body's MinHash values (little-endian uint32, as stored), or ``None`` when it is
+        too short (< ``min_words``) to match."""
+        joined, lengths = _word_bytes(body or "")
+        if len(lengths) < self.min_words:
             return None
-        return _minhash(_shingles_of(words, self.shingle_size), self.num_perm, self.scheme)
+        return _signature_values(joined, lengths, self.shingle_size, self.num_perm, self.scheme)
 
     def get(self, record_id: str) -> StoryMatch | None:
         """The assignment made earlier for ``record_id``, if any."""
@@ -323,8 +460,7 @@ class StoryIndex:
         previous = self.get(record_id)
         if previous is not None:
             return previous
-        sig = self.signature(body)
-        values = None if sig is None else _values(sig)
+        values = self.signature_values(body)
         keys = [] if values is None else band_keys(values, self.rows)
         # One write transaction (BEGIN IMMEDIATE): lookup and insert see one state, also
         # when several crawler processes share the ledger.
@@ -385,8 +521,7 @@ class StoryIndex:
                     if not rec.get("story_id"):
                         self.assign(record_id, body, rec.get("published_at"))
                     else:
-                        sig = self.signature(body)
-                        values = None if sig is None else _values(sig)
+                        values = self.signature_values(body)
                         self.ledger.add_story_member(
                             record_id,
                             rec["story_id"],

@@ -5,8 +5,10 @@ The paragraphs below are written for these tests (invented facts, Indonesian new
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 import unicodedata
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newscrawl import stories
@@ -435,3 +438,170 @@ def test_story_index_does_not_keep_signatures_in_memory(index):
         client, prefix = index.ledger.redis, index.ledger.prefix
         rows = sum(client.scard(key) for key in client.scan_iter(prefix + "story:band:*"))
     assert rows == 2 * index.bands
+
+
+# -- the same clusters as before the vectorised signature (issue 15) -----------------------
+
+
+def golden_corpus(seed: int = 15) -> list[tuple[str, str]]:
+    """(record_id, body) in assignment order: originals, syndicated copies, near-duplicates at
+    and around the threshold, same-topic rewrites, templated reports, non-ASCII text and short
+    bodies (exact short copies too)."""
+    rng = random.Random(seed)
+    syllables = ["ka", "ma", "ta", "pa", "sa", "ra", "la", "na", "ba", "da", "ga", "ja",
+                 "ke", "me", "te", "pe", "se", "ri", "li", "ni", "bu", "du", "gu", "ju"]
+    vocab = sorted({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(4000)})
+    extra = ["“kata", "dia”", "café", "naïve", "—", "Rp5.000", "5,49", "Sánchez", "ÉCOLE", "_id"]
+    vocab += extra
+    weights = [1 / (r + 10) for r in range(len(vocab))]
+
+    def words(n: int) -> list[str]:
+        return rng.choices(vocab, weights=weights, k=n)
+
+    def edit(ws: list[str], share: float) -> list[str]:
+        ws = list(ws)
+        for _ in range(max(1, int(len(ws) * share))):
+            ws[rng.randrange(len(ws))] = rng.choice(vocab)
+        return ws
+
+    records: list[tuple[str, str]] = []
+    bases: list[list[str]] = []
+    outlets = ["detik", "kompas", "cnbc", "antara", "tempo", "liputan6"]
+    for i in range(360):
+        outlet = outlets[i % len(outlets)]
+        roll = rng.random()
+        if bases and roll < 0.12:  # syndicated copy: new dateline, a few words changed
+            ws = edit(rng.choice(bases[-60:]), 0.02)
+            ws[:2] = [rng.choice(["JAKARTA,", "Surabaya,"]), outlet.upper()]
+        elif bases and roll < 0.22:  # near-duplicate at various distances from the threshold
+            ws = edit(rng.choice(bases[-60:]), rng.choice([0.03, 0.06, 0.08, 0.1, 0.12, 0.15]))
+        elif bases and roll < 0.28:  # a paragraph cut or added
+            src = rng.choice(bases[-60:])
+            cut = rng.randrange(0, max(1, len(src) - 40))
+            ws = src[:cut] + src[cut + rng.randint(10, 40):] if rng.random() < 0.5 else src + words(30)
+        elif bases and roll < 0.36:  # same topic: shares a sentence or two, otherwise new
+            src = rng.choice(bases[-60:])
+            start = rng.randrange(0, max(1, len(src) - 25))
+            ws = words(rng.randint(60, 200)) + src[start : start + 25] + words(40)
+        elif roll < 0.44:  # short bodies, sometimes copied exactly
+            if rng.random() < 0.4 and records:
+                short = [b for _, b in records if len(b.split()) < 30]
+                ws = (rng.choice(short) if short else " ".join(words(12))).split()
+            else:
+                ws = words(rng.randint(3, 29))
+        elif bases and roll < 0.50:  # templated report: the figures change, the frame does not
+            src = rng.choice(bases[-60:])
+            ws = [str(rng.randint(1, 999)) if j % 6 == 0 else w for j, w in enumerate(src)]
+        else:
+            ws = ["Jakarta,", outlet.upper(), "-"] + words(rng.randint(40, 320))
+            bases.append(ws)
+        records.append((f"{outlet}:{i}", " ".join(ws)))
+    return records
+
+
+# What the datasketch-based code of d0bfcc9 (before the numpy signature) assigned to
+# golden_corpus(): record -> (duplicate_of, similarity); every other record founded its own story.
+GOLDEN_JOINS = {
+    "kompas:7": ("tempo:4", 0.8594), "liputan6:17": ("cnbc:14", 0.6406),
+    "antara:27": ("cnbc:14", 0.6016), "kompas:43": ("detik:6", 0.5156),
+    "antara:57": ("antara:15", 0.8828), "liputan6:59": ("liputan6:35", 0.8047),
+    "detik:60": ("liputan6:53", 0.8672), "cnbc:62": ("cnbc:20", 0.7969),
+    "detik:66": ("tempo:10", 0.8047), "cnbc:68": ("tempo:28", 0.5859),
+    "detik:78": ("tempo:64", 0.8203), "cnbc:80": ("kompas:37", 0.7344),
+    "antara:81": ("antara:15", 0.6953), "detik:90": ("liputan6:71", 0.7812),
+    "kompas:91": ("cnbc:20", 0.875), "antara:93": ("detik:30", 0.8125),
+    "kompas:97": ("kompas:55", 0.8281), "tempo:106": ("liputan6:35", 0.8203),
+    "cnbc:110": ("kompas:67", 0.8906), "liputan6:113": ("cnbc:98", 0.7734),
+    "detik:114": ("cnbc:50", 0.7344), "cnbc:116": ("kompas:49", 0.8047),
+    "cnbc:122": ("cnbc:92", 0.9062), "detik:138": ("antara:129", 0.9297),
+    "kompas:145": ("liputan6:107", 0.8203), "detik:150": ("antara:99", 0.75),
+    "tempo:154": ("tempo:88", 0.7266), "liputan6:155": ("kompas:151", 0.8594),
+    "detik:156": ("tempo:58", 0.6875), "liputan6:173": ("liputan6:119", 0.6562),
+    "detik:180": ("kompas:79", 0.75), "cnbc:182": ("tempo:160", 0.7891),
+    "detik:186": ("antara:123", 0.8438), "kompas:187": ("tempo:100", 0.7109),
+    "cnbc:188": ("kompas:139", 0.8203), "antara:195": ("kompas:181", 0.8828),
+    "detik:198": ("liputan6:191", 0.9219), "detik:204": ("tempo:160", 0.75),
+    "kompas:205": ("detik:108", 0.7422), "cnbc:212": ("detik:174", 0.9141),
+    "liputan6:215": ("liputan6:167", 0.9219), "cnbc:218": ("tempo:214", 0.8672),
+    "detik:222": ("kompas:157", 0.8203), "cnbc:230": ("cnbc:176", 0.8516),
+    "antara:231": ("detik:192", 0.6172), "tempo:232": ("antara:153", 0.8906),
+    "cnbc:236": ("kompas:181", 0.6562), "tempo:238": ("antara:129", 0.8594),
+    "liputan6:245": ("kompas:121", 0.7969), "liputan6:251": ("detik:216", 0.5938),
+    "kompas:253": ("tempo:196", 0.8984), "detik:258": ("detik:246", 0.9141),
+    "detik:264": ("kompas:247", 0.9297), "kompas:265": ("tempo:262", 0.7891),
+    "tempo:268": ("cnbc:164", 0.8594), "liputan6:281": ("detik:174", 0.8125),
+    "detik:282": ("tempo:262", 0.8672), "kompas:283": ("cnbc:206", 0.9609),
+    "antara:285": ("kompas:235", 0.8281), "detik:288": ("antara:237", 0.7891),
+    "cnbc:296": ("antara:273", 0.7578), "antara:297": ("cnbc:200", 0.8594),
+    "tempo:298": ("kompas:235", 0.7188), "detik:306": ("antara:189", 0.8203),
+    "tempo:316": ("kompas:307", 0.8438), "kompas:319": ("detik:252", 0.8438),
+    "cnbc:320": ("kompas:301", 0.8359), "detik:324": ("cnbc:200", 0.8203),
+    "liputan6:335": ("cnbc:308", 0.8281), "cnbc:338": ("liputan6:323", 0.8984),
+    "tempo:340": ("cnbc:266", 0.8281), "cnbc:344": ("liputan6:221", 0.8438),
+    "tempo:346": ("antara:321", 0.7734), "liputan6:347": ("liputan6:287", 0.5234),
+    "cnbc:350": ("cnbc:260", 0.8594), "antara:357": ("cnbc:308", 0.8984),
+}
+# SHA-256 of the concatenated signatures (uint32 little-endian) of golden_corpus()'s bodies,
+# made by datasketch's MinHash at that commit.
+GOLDEN_SIGNATURES = "b131728240b527dc8028cf5fc42aa1e399d4de27c02392dc1e6e036e16346149"
+
+
+def test_golden_corpus_covers_the_cases():
+    records = golden_corpus()
+    bodies = [body for _, body in records]
+    assert len(records) == 360
+    assert sum(len(stories.normalize_words(b)) < stories.MIN_WORDS for b in bodies) == 30
+    assert sum(not b.isascii() for b in bodies) == 28  # the non-ASCII path is exercised
+    assert min(sim for _, sim in GOLDEN_JOINS.values()) < 0.53  # joins at the threshold
+
+
+def test_signatures_equal_the_golden_ones():
+    digest = hashlib.sha256()
+    for _, body in golden_corpus():
+        digest.update(stories.signature_values(body).tobytes())
+    assert digest.hexdigest() == GOLDEN_SIGNATURES
+
+
+def test_assignments_equal_the_golden_ones(index):
+    """Story ids and duplicate_of of a store with syndicated copies, near-duplicates on both
+    sides of the threshold, same-topic rewrites, templated reports and short bodies are the
+    ones the datasketch-based code gave."""
+    joins = {}
+    for record_id, body in golden_corpus():
+        match = index.assign(record_id, body)
+        if match.duplicate_of is None:
+            assert match.story_id == stories.story_id_for(record_id)
+        else:
+            assert match.story_id == stories.story_id_for(match.duplicate_of)
+            joins[record_id] = (match.duplicate_of, match.similarity)
+    assert joins == GOLDEN_JOINS
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+def test_numpy_signature_is_bit_identical_to_datasketch(scheme):
+    """The numpy signature equals datasketch's MinHash (seed 1, sha1_hash32, the scheme's
+    permutations) value for value: on the news-sized texts, the golden corpus, texts shorter
+    than a shingle, punctuation-only and non-ASCII text, and other shingle sizes."""
+    if scheme == "legacy" and not stories._HAS_SCHEMES:
+        pytest.skip("datasketch 1.x only has the legacy scheme, tested as the default")
+    texts = [ORIGINAL, SYNDICATED, PARAGRAPH_REMOVED, REWORDED, SAME_TOPIC, RIVAL, DAILY_1,
+             DAILY_2, "", " ... ", "dua kata", "Café — “naïve” ÉCOLE_5.000,49 Rp"]
+    texts += [body for _, body in golden_corpus()]
+    for text in texts:
+        for k in (1, 3, 5) if len(text) < 100 else (5,):
+            reference = stories._minhash(shingles(text, k), 128, scheme)
+            fast = stories.signature_values(text, 128, k, scheme=scheme)
+            assert fast.dtype == np.dtype("<u4")
+            assert fast.tolist() == np.asarray(reference.hashvalues).tolist(), (text[:40], k)
+            assert signature(text, 128, k, scheme=scheme) == reference
+
+
+def test_ascii_fast_path_finds_the_words_normalize_words_finds():
+    rng = random.Random(3)
+    alphabet = [chr(c) for c in range(128)] + list("abc def ")
+    for _ in range(3000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 80)))
+        joined, lengths = stories._word_bytes(text)
+        words = stories.normalize_words(text)
+        assert joined.decode() == " ".join(words)
+        assert lengths == [len(w) for w in words]
