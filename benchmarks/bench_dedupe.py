@@ -1,31 +1,42 @@
-"""Story dedupe speed: MinHash-LSH ``StoryIndex.assign`` records/s at 100,000 records.
+"""Story dedupe speed: ``StoryIndex.assign`` records/s with 10,000, 100,000 and 1,000,000 records
+already in the story index, and the process RSS.
 
-    python benchmarks/bench_dedupe.py                    # 100,000 records
-    python benchmarks/bench_dedupe.py --records 20000    # quicker
-    python benchmarks/bench_dedupe.py --batch 100        # 100 assign() per transaction
-    python benchmarks/bench_dedupe.py --cache-mib 256    # SQLite page cache (default 16 MiB)
+    python benchmarks/bench_dedupe.py                          # at 10,000 and 100,000 records
+    python benchmarks/bench_dedupe.py --records 1000000        # and at 1,000,000 (~3 min)
+    python benchmarks/bench_dedupe.py --window 100000          # only the newest 100,000 matchable
+    python benchmarks/bench_dedupe.py --assigns 2000           # fewer timed assigns per size
 
-Records come from ``bench_ledger.synthetic_records`` (150-250-word bodies; every 10th is an
-edited copy of one of the 2,000 before it). Each is assigned as the dedupe pipeline does it:
-one ``assign()`` per record, one SQLite transaction each, in a fresh ledger in a temporary
-directory (``--batch N``: N records per transaction instead, to measure what grouped commits
-would give). Only ``assign()`` and the commits are timed (generating the bodies is not). Printed:
-records/s overall and per 10,000 (does it slow as the index grows?), what share of the time
-is the MinHash signature alone, whether the copies found their original's story, RSS
-growth, and the index size on disk.
+One ledger in a temporary directory grows through the sizes. Up to each size it is filled through
+the bulk path (``Ledger.add_story_members``, as ``StoryIndex.reconcile`` uses it) with synthetic
+members: random 128-value signatures and their 42 LSH band keys, as many rows as real records
+leave. Then ``--assigns`` records (default 5,000) go through ``StoryIndex.assign`` one at a time,
+one transaction each, as the dedupe pipeline calls it; only those calls are timed. Their bodies
+come from ``bench_ledger.synthetic_records`` (150-250 words; every 10th an edited copy of one of
+the 2,000 before it, so copies must find their original's story among all the members).
+
+``--window N`` keeps signatures and band keys only for the newest N members, as
+``StoryIndex.prune`` leaves the index after a crawl that prunes to its window; the default
+(no window) keeps every member matchable, the worst case.
+
+Printed per size: assigns/s (and us per assign, the signature's share), whether the copies
+found their story, the process RSS, and the ledger's size on disk. The prefill's own rate is
+printed too (the bulk path's records/s).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
+import os
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import psutil
 
 HERE = Path(__file__).resolve().parent
@@ -36,25 +47,70 @@ from _machine import machine  # noqa: E402
 from bench_ledger import synthetic_records  # noqa: E402
 
 from newscrawl.ledger import SqliteLedger  # noqa: E402
-from newscrawl.stories import StoryIndex  # noqa: E402
+from newscrawl.ledger_protocol import NewStoryMember  # noqa: E402
+from newscrawl.stories import StoryIndex, band_keys, story_id_for  # noqa: E402
 
 MiB = 2**20
+SIZES = (10_000, 100_000, 1_000_000)
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.2f} (1 min) / {five:.2f} (5 min)"
+
+
+def synthetic_members(
+    start: int, count: int, rows: int, window_start: int, seed: int = 7
+) -> Iterator[tuple[NewStoryMember, list[int]]]:
+    """Members ``fill:start`` ... with random signatures; those numbered below ``window_start``
+    carry none (pruned)."""
+    rng = np.random.default_rng(seed + start)
+    for first in range(start, start + count, 10_000):
+        n = min(10_000, start + count - first)
+        signatures = rng.integers(0, 2**32, size=(n, 128), dtype=np.uint32)
+        for offset in range(n):
+            number = first + offset
+            record_id = f"fill:{number}"
+            if number < window_start:
+                member = NewStoryMember(record_id, story_id_for(record_id), None, None, None, None)
+                yield member, []
+            else:
+                values = signatures[offset]
+                member = NewStoryMember(
+                    record_id, story_id_for(record_id), None, None, None, values.tobytes()
+                )
+                yield member, band_keys(values, rows)
+
+
+def fill(ledger: SqliteLedger, members: Iterator[tuple[NewStoryMember, list[int]]]) -> None:
+    if hasattr(ledger, "add_story_members"):
+        ledger.add_story_members(members)
+        return
+    for chunk in iter(lambda: list(islice(members, 10_000)), []):
+        with ledger.batch():
+            for member, keys in chunk:
+                ledger.add_story_member(*member, keys)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--window", type=int, default=10_000, help="report the rate every N")
-    parser.add_argument("--batch", type=int, default=1,
-                        help="records per ledger transaction (1: as the pipeline does it)")
+    parser.add_argument("--records", type=int, default=100_000,
+                        help="the largest size: measured at 10,000, 100,000, 1,000,000 up to it")
+    parser.add_argument("--assigns", type=int, default=5_000, help="timed assign() calls per size")
+    parser.add_argument("--window", type=int, default=None,
+                        help="only the newest N members keep band keys and signatures")
     parser.add_argument("--cache-mib", type=int, default=None,
-                        help="SQLite page cache of the ledger (default: the Ledger's, 16 MiB)")
+                        help="SQLite page cache of the ledger (default: the ledger's, 16 MiB)")
     args = parser.parse_args()
+    sizes = [size for size in SIZES if size <= args.records]
+    if args.records not in sizes:
+        sizes.append(args.records)
+
     import datasketch
 
     print("# bench_dedupe")
-    print(f"machine: {machine()}; SQLite {sqlite3.sqlite_version}; "
-          f"datasketch {getattr(datasketch, '__version__', '?')}")
+    print(f"machine: {machine()}; SQLite {sqlite3.sqlite_version}; numpy {np.__version__}; "
+          f"datasketch {getattr(datasketch, '__version__', '?')}; {load()}")
     process = psutil.Process()
     with tempfile.TemporaryDirectory(prefix="bench_dedupe_") as tmp:
         path = Path(tmp) / "state" / "ledger.sqlite3"
@@ -62,64 +118,70 @@ def main() -> None:
             path, cache_kib=args.cache_mib * 1024
         )
         index = StoryIndex(ledger)
+        # The code before the numpy signature (d0bfcc9) has neither signature_values nor the
+        # bulk insert: this script runs against it too, for before/after figures.
+        signature = getattr(index, "signature_values", index.signature)
         cache = ledger.conn.execute("PRAGMA cache_size").fetchone()[0]
+        window = "every member matchable" if args.window is None else (
+            f"only the newest {args.window:,} matchable")
         print(f"index: threshold {index.threshold}, {index.num_perm} permutations, "
               f"{index.shingle_size}-word shingles, {index.bands} bands of {index.rows} rows; "
-              f"SQLite cache {-cache / 1024:.0f} MiB, {args.batch} record(s) per transaction")
+              f"SQLite cache {-cache / 1024:.0f} MiB; {window}; {args.assigns:,} timed assign() "
+              "per size, one transaction each")
         gc.collect()
-        rss0 = process.memory_info().rss
-        story_of: dict[int, str] = {}
-        joined = missed = false_joins = 0
-        assign_s = signature_s = 0.0
-        window_s, windows = 0.0, []
-        perf = time.perf_counter
-        batch = contextlib.ExitStack()
-        for record_id, body, copy_of in synthetic_records(args.records):
-            i = int(record_id.split(":")[1])
-            t0 = perf()
-            index.signature(body)
-            t1 = perf()
-            if args.batch > 1 and i % args.batch == 0:
-                batch.close()  # commits the previous group
-                batch.enter_context(ledger.batch())
-            match = index.assign(record_id, body, None)
-            if args.batch > 1 and (i + 1) % args.batch == 0:
-                batch.close()
-            t2 = perf()
-            signature_s += t1 - t0
-            assign_s += t2 - t1
-            window_s += t2 - t1
-            story_of[i] = match.story_id
-            if copy_of is None:
-                false_joins += match.duplicate_of is not None
-            elif match.story_id == story_of.get(copy_of):
-                joined += 1
-            else:
-                missed += 1
-            if (i + 1) % args.window == 0:
-                windows.append((i + 1, args.window / window_s))
-                window_s = 0.0
-        batch.close()
-        n = len(story_of)
-        gc.collect()
-        rss1 = process.memory_info().rss
-        ledger.close()
-        db_bytes = sum(p.stat().st_size for p in path.parent.glob("ledger.sqlite3*"))
+        rss_start = process.memory_info().rss
+        print(f"RSS at start: {rss_start / MiB:,.0f} MiB\n")
+        print("| records in the index | assigns/s | us/assign | signature | copies found | "
+              "false joins | RSS MiB | on disk MiB | load |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        filled = 0
+        notes = []
+        for size in sizes:
+            # The timed records of earlier sizes count: fill up to ``size`` members in all.
+            stored = filled + (len(notes) * args.assigns)
+            need = max(0, size - stored)
+            window_start = 0 if args.window is None else size - args.window
+            t0 = time.perf_counter()
+            fill(ledger, synthetic_members(filled, need, index.rows, window_start))
+            fill_s = time.perf_counter() - t0
+            filled += need
+            gc.collect()
 
-    rate = n / assign_s
-    commits = "one commit each" if args.batch <= 1 else f"one commit per {args.batch}"
-    print(f"\nassign(): {n:,} records in {assign_s:.1f} s = {rate:,.0f} records/s "
-          f"({assign_s / n * 1e6:,.0f} us/record: signature + LSH band query + verify + insert, "
-          f"{commits})")
-    print(f"signature alone (normalise, 5-word shingles, 128-permutation MinHash): "
-          f"{signature_s / n * 1e6:,.0f} us/record = {signature_s / assign_s:.0%} of assign()")
-    if windows:
-        print("records/s per window (records so far: rate): "
-              + ", ".join(f"{k:,}: {v:,.0f}" for k, v in windows))
-    print(f"copies joined their original's story: {joined:,}/{joined + missed:,}; "
-          f"unrelated records wrongly joined: {false_joins:,}")
-    print(f"RSS growth: {(rss1 - rss0) / MiB:,.1f} MiB (includes this benchmark's own "
-          f"id->story dict of {n:,} entries); index on disk {db_bytes / MiB:,.1f} MiB")
+            story_of: dict[int, str] = {}
+            joined = missed = false_joins = 0
+            assign_s = signature_s = 0.0
+            perf = time.perf_counter
+            load_before = load()
+            for record_id, body, copy_of in synthetic_records(args.assigns, seed=size):
+                i = int(record_id.split(":")[1])
+                t1 = perf()
+                signature(body)
+                t2 = perf()
+                match = index.assign(f"s{size}:{i}", body, None)
+                t3 = perf()
+                signature_s += t2 - t1
+                assign_s += t3 - t2
+                story_of[i] = match.story_id
+                if copy_of is None:
+                    false_joins += match.duplicate_of is not None
+                elif match.story_id == story_of.get(copy_of):
+                    joined += 1
+                else:
+                    missed += 1
+            n = len(story_of)
+            gc.collect()
+            rss = process.memory_info().rss
+            db = sum(p.stat().st_size for p in path.parent.glob("ledger.sqlite3*"))
+            members = ledger.conn.execute("SELECT COUNT(*) FROM story_members").fetchone()[0]
+            print(f"| {members - n:,} | {n / assign_s:,.0f} | {assign_s / n * 1e6:,.0f} | "
+                  f"{signature_s / assign_s:.0%} | {joined:,}/{joined + missed:,} | "
+                  f"{false_joins} | {rss / MiB:,.0f} | {db / MiB:,.0f} | {load_before} |",
+                  flush=True)
+            notes.append(f"{size:,}: prefill of {need:,} members {fill_s:.1f} s "
+                         f"({need / fill_s if fill_s else 0:,.0f} members/s, bulk path)")
+        ledger.close()
+    print("\n" + "\n".join(notes))
+    print(f"RSS growth over the run: {(rss - rss_start) / MiB:,.1f} MiB; {load()}")
 
 
 if __name__ == "__main__":

@@ -517,6 +517,38 @@ class SqliteLedger(LedgerBase):
             )
         return True
 
+    def _insert_story_members(
+        self, members: Iterable[tuple[NewStoryMember, Sequence[int]]], assigned_at: datetime
+    ) -> int:
+        when = utc_iso(assigned_at)
+        inserted = 0
+        with self._write():
+            conn = self.conn
+            for chunk in _chunks(members, 10_000):
+                last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM story_members").fetchone()[0]
+                conn.executemany(
+                    "INSERT OR IGNORE INTO story_members "
+                    "(record_id, story_id, duplicate_of, similarity, published_at, signature, "
+                    "assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(*member, when) for member, _keys in chunk],
+                )
+                # Rows are numbered in insertion order, so the new ones are those past ``last``.
+                row_of = dict(conn.execute(
+                    "SELECT record_id, id FROM story_members WHERE id > ?", (last,)
+                ).fetchall())
+                bands = []
+                for member, keys in chunk:
+                    # pop: a record twice in a chunk gets the band keys of its inserted row only
+                    row_id = row_of.pop(member.record_id, None)
+                    if row_id is not None:
+                        bands.extend((key, row_id) for key in keys)
+                        inserted += 1
+                bands.sort()  # in key order: each B-tree page is visited once per chunk
+                conn.executemany(
+                    "INSERT OR IGNORE INTO story_bands (band_key, member) VALUES (?, ?)", bands
+                )
+        return inserted
+
     def _prune_story_bands(self, cutoff: datetime) -> int:
         # assigned_at is UTC ISO to the second, so comparing strings compares instants.
         before = utc_iso(cutoff)

@@ -347,6 +347,11 @@ class Ledger(Protocol):
         """Insert a member and its band keys; False (nothing written) if it is already there."""
         ...
 
+    def add_story_members(self, members: Iterable[tuple[NewStoryMember, Sequence[int]]]) -> int:
+        """Insert many members with their band keys in one write step (re-indexing from the
+        store), in order; one already there is skipped. Returns how many were inserted."""
+        ...
+
     def prune_story_bands(self, assigned_before: datetime) -> int:
         """Stop matching members assigned before ``assigned_before`` (drop their band keys and
         signatures; they keep their story); returns how many were pruned."""
@@ -500,6 +505,9 @@ class LedgerBase(ABC):
         )
         return self._insert_story_member(member, band_keys, datetime.now(timezone.utc))
 
+    def add_story_members(self, members: Iterable[tuple[NewStoryMember, Sequence[int]]]) -> int:
+        return self._insert_story_members(members, datetime.now(timezone.utc))
+
     def prune_story_bands(self, assigned_before: datetime) -> int:
         return self._prune_story_bands(_aware_now(assigned_before))
 
@@ -554,6 +562,12 @@ class LedgerBase(ABC):
         self, member: NewStoryMember, band_keys: Sequence[int], assigned_at: datetime
     ) -> bool:
         """Insert ``member`` with its band keys unless it is there; whether it was inserted."""
+
+    @abstractmethod
+    def _insert_story_members(
+        self, members: Iterable[tuple[NewStoryMember, Sequence[int]]], assigned_at: datetime
+    ) -> int:
+        """As :meth:`_insert_story_member` for each, in order and one write; how many were new."""
 
     @abstractmethod
     def _prune_story_bands(self, cutoff: datetime) -> int:

@@ -44,6 +44,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import redis
@@ -64,6 +65,12 @@ __all__ = ["RedisLedger"]
 
 # Renew the write lock every this many items of a long step, well within lock_timeout.
 _KEEP_LOCK_EVERY = 1000
+
+
+def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(iterable)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def _text(value: Any) -> str:
@@ -356,6 +363,42 @@ class RedisLedger(LedgerBase):
             pipe.hincrby(self._key("story:size"), member.story_id, 1)
             pipe.execute()
         return True
+
+    def _insert_story_members(
+        self, members: Iterable[tuple[NewStoryMember, Sequence[int]]], assigned_at: datetime
+    ) -> int:
+        when, score = utc_iso(assigned_at), assigned_at.timestamp()
+        members_key = self._key("story:members")
+        inserted = 0
+        with self._write():
+            for chunk in _chunks(members, _KEEP_LOCK_EVERY):
+                self._keep_lock()
+                present = self.redis.hmget(members_key, [m.record_id for m, _keys in chunk])
+                new: dict[str, tuple[NewStoryMember, Sequence[int]]] = {}
+                for (member, keys), there in zip(chunk, present, strict=True):
+                    if there is None and member.record_id not in new:
+                        new[member.record_id] = (member, keys)
+                if not new:
+                    continue
+                # Number the chunk's members in one step, in order, as one INCR each would.
+                first = int(self.redis.incrby(self._key("story:seq"), len(new))) - len(new) + 1
+                pipe = self.redis.pipeline()
+                for seq, (record_id, (member, keys)) in enumerate(new.items(), first):
+                    data = {
+                        "member": seq, "story_id": member.story_id,
+                        "duplicate_of": member.duplicate_of, "similarity": member.similarity,
+                        "published_at": member.published_at, "assigned_at": when,
+                        "signature": member.signature.hex() if member.signature else None,
+                        "bands": list(keys),
+                    }
+                    pipe.hset(members_key, record_id, json.dumps(data))
+                    for key in keys:
+                        pipe.sadd(self._key(f"story:band:{key}"), record_id)
+                    pipe.zadd(self._key("story:assigned"), {record_id: score})
+                    pipe.hincrby(self._key("story:size"), member.story_id, 1)
+                pipe.execute()
+                inserted += len(new)
+        return inserted
 
     def _prune_story_bands(self, cutoff: datetime) -> int:
         pruned = 0

@@ -78,7 +78,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from newscrawl.ledger_protocol import Ledger
+from newscrawl.ledger_protocol import Ledger, NewStoryMember
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -457,9 +457,9 @@ class StoryIndex:
 
         Idempotent: a record assigned before keeps its assignment (later versions too).
         """
-        previous = self.get(record_id)
-        if previous is not None:
-            return previous
+        # The signature is made before the transaction, which it would otherwise hold for most
+        # of the call. A record assigned before is found inside (the dedupe stage only calls
+        # this for new records, so asking first as well would cost every call a query).
         values = self.signature_values(body)
         keys = [] if values is None else band_keys(values, self.rows)
         # One write transaction (BEGIN IMMEDIATE): lookup and insert see one state, also
@@ -508,30 +508,36 @@ class StoryIndex:
 
         ``records`` are store lines (``id``, ``body``, ``story_id``, ``duplicate_of``,
         ``published_at``). The store is the truth: a record carrying a ``story_id`` keeps it
-        (and its ``duplicate_of``); one without is assigned as new.
+        (and its ``duplicate_of``); one without is assigned as new. Records that keep their
+        story are written ``batch_size`` at a time (one bulk insert); one to assign first
+        writes those before it, so it is matched against every earlier record, as in a crawl.
         """
         added = 0
         for chunk in _chunks(records, batch_size):
             with self.ledger.batch():
+                pending: list[tuple[NewStoryMember, list[int]]] = []
+                queued: set[str] = set()
                 for rec in chunk:
                     record_id = rec.get("id")
-                    if not record_id or self.ledger.story_member(record_id) is not None:
+                    if not record_id or record_id in queued:
+                        continue
+                    if self.ledger.story_member(record_id) is not None:
                         continue
                     body = rec.get("body") or ""
                     if not rec.get("story_id"):
+                        added += self.ledger.add_story_members(pending)
+                        pending, queued = [], set()
                         self.assign(record_id, body, rec.get("published_at"))
-                    else:
-                        values = self.signature_values(body)
-                        self.ledger.add_story_member(
-                            record_id,
-                            rec["story_id"],
-                            rec.get("duplicate_of"),
-                            None,
-                            rec.get("published_at"),
-                            None if values is None else values.tobytes(),
-                            [] if values is None else band_keys(values, self.rows),
-                        )
-                    added += 1
+                        added += 1
+                        continue
+                    values = self.signature_values(body)
+                    member = NewStoryMember(
+                        record_id, rec["story_id"], rec.get("duplicate_of"), None,
+                        rec.get("published_at"), None if values is None else values.tobytes(),
+                    )
+                    pending.append((member, [] if values is None else band_keys(values, self.rows)))
+                    queued.add(record_id)
+                added += self.ledger.add_story_members(pending)
         return added
 
     def prune(self, assigned_before: datetime) -> int:

@@ -21,7 +21,7 @@ import pytest
 
 from newscrawl import stories
 from newscrawl.ledger import SqliteLedger
-from newscrawl.ledger_protocol import Ledger
+from newscrawl.ledger_protocol import Ledger, NewStoryMember
 from newscrawl.stories import StoryIndex, shingles, signature
 
 
@@ -605,3 +605,26 @@ def test_ascii_fast_path_finds_the_words_normalize_words_finds():
         words = stories.normalize_words(text)
         assert joined.decode() == " ".join(words)
         assert lengths == [len(w) for w in words]
+
+
+def test_bulk_insert_numbers_in_order_and_skips_members_already_there(index):
+    """Ledger.add_story_members (reconcile's bulk path) writes what add_story_member would,
+    in order, in one step; a member already there, or twice in the input, is written once."""
+    index.assign(ROOT, ORIGINAL)
+    values = stories.signature_values(SYNDICATED)
+    keys = stories.band_keys(values, index.rows)
+    rows = [
+        (NewStoryMember(ROOT, "other", None, None, None, None), []),
+        (NewStoryMember("kompas:1", "s1", ROOT, None, None, values.tobytes()), keys),
+        (NewStoryMember("kompas:1", "s9", None, None, None, None), []),
+        (NewStoryMember("detik:1", "s2", None, None, None, None), []),
+    ]
+    assert index.ledger.add_story_members(rows) == 2
+    assert index.ledger.add_story_members(rows) == 0
+    assert index.get(ROOT).story_id == stories.story_id_for(ROOT)
+    first, kompas, detik = (index.ledger.story_member(r) for r in (ROOT, "kompas:1", "detik:1"))
+    assert first.member < kompas.member < detik.member
+    assert (kompas.story_id, kompas.duplicate_of, kompas.signature) == ("s1", ROOT, values.tobytes())
+    found = index.ledger.story_candidates(keys)
+    assert [m.record_id for m in found][0] == "kompas:1"
+    assert index.assign("tribunnews:1", THIRD_COPY).story_id == "s1"
