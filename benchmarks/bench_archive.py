@@ -9,8 +9,9 @@ speed of `scrapy reextract`.
    archive's size per 1,000 such pages (response + request records, warcinfo amortised).
 2. Crawl: bench_crawl.py's full pipeline against its loopback site, once with the archive
    (the default) and once with NEWSCRAWL_ARCHIVE=0: pages/s of each, and the archive's size.
-3. Re-extraction of that crawl, one process: the store and ledger deleted and rebuilt from
-   the archive (every record new), then again (every record unchanged): pages/s.
+3. Re-extraction of that crawl: the store and ledger deleted and rebuilt from the archive
+   (every record new), then again (every record unchanged): pages/s in one process
+   (NEWSCRAWL_REEXTRACT_WORKERS=1) and with a worker process per core (0), and the ratio.
 """
 
 from __future__ import annotations
@@ -66,10 +67,11 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def reextract(data_dir: Path) -> tuple[float, float, str]:
+def reextract(data_dir: Path, workers: int) -> tuple[float, float, str]:
     """(wall seconds, pages/s as the command reports it, its last progress line)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env["NEWSCRAWL_DATA_DIR"] = str(data_dir)
+    env["NEWSCRAWL_REEXTRACT_WORKERS"] = str(workers)
     env["NEWSCRAWL_PROGRESS"] = "1"  # its last progress line gives pages/s
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "scrapy", "reextract"], cwd=ROOT, env=env,
@@ -124,16 +126,24 @@ def main() -> None:
           f"{warc / records * 1000 / 1e6:.1f} MB per 1,000 articles; the store "
           f"{du(data / 'articles') / records * 1000 / 1e6:.1f} MB per 1,000")
 
-    print("\n## 3. reextract, one process")
-    shutil.rmtree(data / "articles")
-    shutil.rmtree(data / "state")
-    wall, rate, line = reextract(data)
-    print(f"rebuild (every record new): {rate:,.0f} pages/s, {wall:.1f} s wall with start-up; "
-          f"{line}")
-    wall, rate, line = reextract(data)
-    print(f"again (every record unchanged): {rate:,.0f} pages/s, {wall:.1f} s wall; {line}")
+    print(f"\n## 3. reextract: one process, and a worker per core ({os.cpu_count()})")
+    rates = {}
+    for workers, label in ((1, "one process"), (0, "workers")):
+        shutil.rmtree(data / "articles")
+        shutil.rmtree(data / "state")
+        wall, rate, line = reextract(data, workers)
+        rates[f"rebuild {label}"] = rate
+        print(f"{label}, rebuild (every record new): {rate:,.0f} pages/s, {wall:.1f} s wall "
+              f"with start-up; {line}")
+        wall, rate, line = reextract(data, workers)
+        rates[f"again {label}"] = rate
+        print(f"{label}, again (every record unchanged): {rate:,.0f} pages/s, {wall:.1f} s "
+              f"wall; {line}")
+    for case in ("rebuild", "again"):
+        print(f"{case}: workers / one process = "
+              f"{rates[f'{case} workers'] / rates[f'{case} one process']:.2f}x")
     print(json.dumps({"crawl_on": with_archive["rate"], "crawl_off": without["rate"],
-                      "archive_mb_per_1000": warc / records * 1000 / 1e6}))
+                      "archive_mb_per_1000": warc / records * 1000 / 1e6, **rates}))
     shutil.rmtree(tmp, ignore_errors=True)
 
 

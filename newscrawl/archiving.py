@@ -24,6 +24,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from newscrawl.archive import (
+    ArchivedResponse,
     ArchiveError,
     ArchivePointer,
     ArchiveWriter,
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 ARCHIVED_KINDS = frozenset({"article", "listing", "feed", "sitemap"})
 POINTER_KEY = "newscrawl_archive"
 REPLAY_KEY = "newscrawl_replay"
+# The records a worker process already extracted from the page (newscrawl/replay.py).
+EXTRACTED_KEY = "newscrawl_extracted"
 # The host's rights signals of an article request (newscrawl/middlewares.py HostRights).
 HOST_RIGHTS_KEY = "newscrawl_host_rights"
 
@@ -139,6 +142,8 @@ class ReplayMiddleware:
     """Answers replay requests from the archive; never lets one through to the network."""
 
     def process_request(self, request: Request, spider: Spider | None = None) -> Response | None:
+        if EXTRACTED_KEY in request.meta:  # read and extracted by a worker already
+            return Response(url=request.url, status=200, body=b"", request=request)
         replay = request.meta.get(REPLAY_KEY)
         if replay is None:
             raise IgnoreRequest(f"not an archived page, not fetched: {request.url}")
@@ -152,9 +157,14 @@ class ReplayMiddleware:
         except ArchiveError as exc:
             raise IgnoreRequest(f"archive_unreadable: {exc}") from exc
         request.meta[HOST_RIGHTS_KEY] = archived.host_rights
-        headers = Headers(archived.headers)
-        response_class = responsetypes.from_args(headers=headers, url=archived.url,
-                                                 body=archived.body)
-        # The archived URL: a plan made from stored records asks by the record's canonical URL.
-        return response_class(url=archived.url, status=archived.status, headers=headers,
-                   body=archived.body, request=request)
+        return replayed(archived, request)
+
+
+def replayed(archived: ArchivedResponse, request: Request) -> Response:
+    """The response an archived page gives `request`, under the archived URL (a plan made
+    from stored records asks by the record's canonical URL)."""
+    headers = Headers(archived.headers)
+    response_class = responsetypes.from_args(headers=headers, url=archived.url,
+                                             body=archived.body)
+    return response_class(url=archived.url, status=archived.status, headers=headers,
+                          body=archived.body, request=request)

@@ -76,6 +76,9 @@ SETTINGS: tuple[Setting, ...] = (
             "a WARC file is closed and a new one started past this size"),
     Setting("NEWSCRAWL_ARCHIVE_GZIP_LEVEL", 6, int,
             "gzip level of the archive (1: faster, ~18 % larger)"),
+    Setting("NEWSCRAWL_REEXTRACT_WORKERS", 0, int,
+            "processes that read and extract archived pages in `reextract` (0: one per core; "
+            "1: in the crawl process)"),
     Setting("NEWSCRAWL_FSYNC", False, bool,
             "fsync after every record (power-loss safety; kill -9 safety needs no fsync)"),
     Setting("NEWSCRAWL_BACKOFF_BASE", 2.0, float,

@@ -8,14 +8,25 @@ it field by field with the stored version (newscrawl/reextract.py). Nothing reac
 network: the replay middleware answers every request from the archive or refuses it.
 
 Counts per source are kept under `newscrawl/reextract/<source>/…` for the report.
+
+With NEWSCRAWL_REEXTRACT_WORKERS other than 1, reading and extracting the pages (the CPU-bound
+part) runs in a pool of worker processes, a window of pages ahead of the pipelines; the
+results come back in fetch order, so the pipelines (dedupe, stories, store) still see the
+pages one at a time in the crawl's order, in this process.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
+import os
 import sys
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -25,7 +36,10 @@ from scrapy.exceptions import DropItem
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newscrawl.archiving import POINTER_KEY, REPLAY_KEY
+from newscrawl.archive import ArchiveError, ArchivePointer, read_response
+from newscrawl.archiving import EXTRACTED_KEY, HOST_RIGHTS_KEY, POINTER_KEY, REPLAY_KEY, replayed
+from newscrawl.config import setting
+from newscrawl.items import Article
 from newscrawl.pipelines.dedupe import DryRun, Duplicate
 from newscrawl.reextract import Comparison, Replay
 from newscrawl.spiders.base import ARTICLE, NewsSpider
@@ -61,6 +75,106 @@ class _SourceCrawler:
         self.stats = _SourceStats(crawler.stats, source)
 
 
+class _RecordingStats:
+    """A worker's stats: the increments, handed back with the page's records."""
+
+    def __init__(self) -> None:
+        self.increments: list[tuple[str, int]] = []
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self.increments.append((key, count))
+
+    def set_value(self, key: str, value: Any) -> None:
+        pass
+
+    def get_value(self, key: str, default: Any = None) -> Any:
+        return default
+
+
+class _WorkerCrawler:
+    def __init__(self, settings: dict[str, Any]):
+        from scrapy.settings import Settings
+
+        self.settings = Settings(settings)
+        self.stats = _RecordingStats()
+
+
+_WORKER_PARSERS: dict[str, NewsSpider] = {}
+
+
+def extract_in_worker(site: str, source: str, replay_pointer: dict[str, Any],
+                      record_pointer: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """In a worker process: read one archived page and run its site's `parse_article` on it
+    (a page cut off is re-read as the crawl would ask again). Returns the records (as dicts),
+    the stats increments, and `error` when the page could not be read."""
+    parser = _WORKER_PARSERS.get(source)
+    if parser is None:
+        module, _, name = site.rpartition(".")
+        parser = getattr(importlib.import_module(module), name)()
+        parser.crawler = _WorkerCrawler(settings)  # type: ignore[assignment]
+        _WORKER_PARSERS[source] = parser
+    stats = parser.crawler.stats  # type: ignore[attr-defined]
+    stats.increments = []
+    pointer = ArchivePointer.from_value(replay_pointer)
+    if pointer is None:
+        return {"error": f"archive_unreadable: no pointer for {source}", "items": [],
+                "stats": []}
+    try:
+        archived = read_response(Path(), pointer)
+    except ArchiveError as exc:
+        return {"error": f"archive_unreadable: {exc}", "items": [], "stats": []}
+    request = scrapy.Request(archived.url, meta={
+        "newscrawl_kind": ARTICLE, SOURCE_KEY: source, REPLAY_KEY: replay_pointer,
+        POINTER_KEY: record_pointer, HOST_RIGHTS_KEY: archived.host_rights})
+    items: list[dict[str, Any]] = []
+    while request is not None:
+        response = replayed(archived, request)
+        request = None
+        for output in parser.parse_article(response):
+            if isinstance(output, scrapy.Request):  # cut off: asked again, bounded by the parser
+                request = output
+            else:
+                items.append(dict(output))
+    return {"error": None, "items": items, "stats": stats.increments}
+
+
+def _watch_parent(main: int) -> None:
+    """In a worker: exit as soon as the re-extraction process is gone (killed with -9 it
+    cannot say so), instead of waiting forever for work that will not come."""
+    import threading
+
+    server = os.getppid()  # the fork server, which ends with the main process
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def watch() -> None:
+        while os.getppid() == server and alive(main):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Workers started by a fork server: they inherit none of this process's open files (a
+    forked worker would keep the run lock and the ledger open after this process died)."""
+    import multiprocessing
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
+
+
+def worker_count(settings: Any) -> int:
+    """How many processes extract pages: NEWSCRAWL_REEXTRACT_WORKERS, 0 for one per core."""
+    wanted = setting(settings, "NEWSCRAWL_REEXTRACT_WORKERS")
+    return wanted if wanted > 0 else (os.cpu_count() or 1)
+
+
 class ReextractSpider(scrapy.Spider):
     name = "reextract"
     custom_settings = {
@@ -94,6 +208,7 @@ class ReextractSpider(scrapy.Spider):
         self.comparison = comparison or Comparison({})
         self.progress = progress
         self.parsers: dict[str, NewsSpider] = {}
+        self.pool: ProcessPoolExecutor | None = None
         self.done = 0
         self.started = time.monotonic()
         self.last_progress = self.started
@@ -116,21 +231,66 @@ class ReextractSpider(scrapy.Spider):
     def count(self, source: str, outcome: str, amount: int = 1) -> None:
         self.crawler.stats.inc_value(f"{PREFIX}/{source}/{outcome}", amount)
 
+    def request_for(self, replay: Replay, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(
+            replay.url, callback=self.parse_replay, errback=self.replay_failed,
+            dont_filter=True,
+            meta={"newscrawl_kind": ARTICLE, SOURCE_KEY: replay.source,
+                  REPLAY_KEY: replay.replay_pointer, POINTER_KEY: replay.record_pointer, **meta},
+        )
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        known = [r for r in self.replays if r.source in self.site_classes]
         for replay in self.replays:
             if replay.source not in self.site_classes:
                 self.count(replay.source, "unknown_source")
                 self.finished_one()
-                continue
-            yield scrapy.Request(
-                replay.url, callback=self.parse_replay, errback=self.replay_failed,
-                dont_filter=True,
-                meta={"newscrawl_kind": ARTICLE, SOURCE_KEY: replay.source,
-                      REPLAY_KEY: replay.replay_pointer, POINTER_KEY: replay.record_pointer},
-            )
+        workers = worker_count(self.crawler.settings)
+        if workers == 1 or len(known) < 2:
+            for replay in known:
+                yield self.request_for(replay)
+            return
+        async for request in self.extracted_ahead(known, workers):
+            yield request
+
+    async def extracted_ahead(self, replays: list[Replay], workers: int
+                              ) -> AsyncIterator[scrapy.Request]:
+        """Requests carrying each page's records, extracted by the pool a window ahead and
+        handed on in fetch order."""
+        settings = {name: self.crawler.settings.get(name) for name in
+                    ("NEWSCRAWL_GENERIC_BODY", "NEWSCRAWL_MIN_WORDS")}
+        self.pool = worker_pool(workers)
+        window = 4 * workers
+        pending: deque[tuple[Replay, Future[dict[str, Any]]]] = deque()
+        upcoming = iter(replays)
+        try:
+            while True:
+                while len(pending) < window:
+                    replay = next(upcoming, None)
+                    if replay is None:
+                        break
+                    site = self.site_classes[replay.source]
+                    pending.append((replay, self.pool.submit(
+                        extract_in_worker, f"{site.__module__}.{site.__qualname__}",
+                        replay.source, replay.replay_pointer, replay.record_pointer, settings)))
+                if not pending:
+                    return
+                replay, future = pending.popleft()
+                result = await asyncio.wrap_future(future)
+                yield self.request_for(replay, **{EXTRACTED_KEY: result})
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+
+    def closed(self, reason: str) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
     def parse_replay(self, response: Response) -> Iterator[Any]:
         source = response.meta[SOURCE_KEY]
+        extracted = response.meta.get(EXTRACTED_KEY)
+        if extracted is not None:
+            yield from self.from_worker(source, extracted)
+            return
         if "newscrawl_truncated" not in response.meta:
             self.count(source, "replayed")
         yielded = False
@@ -138,6 +298,21 @@ class ReextractSpider(scrapy.Spider):
             yielded = True
             yield output
         if not yielded:
+            self.finished_one()
+
+    def from_worker(self, source: str, extracted: dict[str, Any]) -> Iterator[Any]:
+        if extracted["error"]:
+            self.count(source, "dropped/archive_unreadable")
+            logger.warning("Archived page not read: %s", extracted["error"])
+            self.finished_one()
+            return
+        self.count(source, "replayed")
+        stats = self.parser_for(source).crawler.stats
+        for key, amount in extracted["stats"]:
+            stats.inc_value(key, amount)
+        for item in extracted["items"]:
+            yield Article(item)
+        if not extracted["items"]:
             self.finished_one()
 
     def replay_failed(self, failure: Failure) -> None:

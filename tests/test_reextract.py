@@ -133,12 +133,15 @@ def test_the_archive_can_be_turned_off(tmp_path):
     assert not (tmp_path / "data" / "warc").exists()
 
 
-def test_a_deleted_store_comes_back_from_the_archive(data_dir):
+# In this process, and in a pool of worker processes (the records come back in fetch order,
+# so stories are assigned as the crawl assigned them).
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_deleted_store_comes_back_from_the_archive(data_dir, workers):
     before = {r["id"]: r for r in records_of(data_dir)}
     shutil.rmtree(data_dir / "articles")
     shutil.rmtree(data_dir / "state")
 
-    result = reextract(data_dir, NEWSCRAWL_PROGRESS="1")
+    result = reextract(data_dir, NEWSCRAWL_PROGRESS="1", NEWSCRAWL_REEXTRACT_WORKERS=workers)
 
     assert result.returncode == 0, result.stdout + result.stderr
     after = records_of(data_dir)
