@@ -40,6 +40,9 @@ Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`)::
     story_bands   LSH band keys -> story_members.id (WITHOUT ROWID, clustered on key)
       band_key INTEGER, member INTEGER, PRIMARY KEY (band_key, member)
 
+    story_pending the band keys of the newest members, not yet in story_bands
+      member INTEGER PRIMARY KEY (story_members.id), band_keys BLOB (int64 little-endian)
+
     meta          key -> value (e.g. the MinHash parameters the signatures were made with)
 
 Writes: every public write method is its own transaction (``BEGIN IMMEDIATE``)
@@ -54,6 +57,16 @@ bulk work (backfills, re-indexing).
 Several processes may open the same ledger (WAL: many readers, one writer;
 ``busy_timeout`` is 30 s).
 
+Story index in two tiers: a record's 42 LSH band keys are random, so writing them into
+``story_bands`` dirties ~42 B-tree pages that its commit writes to the WAL (and a checkpoint
+writes again): most of an ``assign()``'s time. A new member's keys therefore go into
+``story_pending`` (one row, appended), and every ``pending_limit`` members they move into
+``story_bands`` in one sorted pass, which touches each page once for many members. Lookups ask
+both tiers; each connection keeps the pending tier's keys in a dict (at most ``pending_limit``
+members, ~10 MiB at the default), read incrementally (rows past the newest it has seen, inside
+the lookup's transaction) and reloaded when another process moved or pruned them (the
+``story_pending_generation`` meta value changes), so every process sees every member.
+
 :class:`SqliteLedger` implements the :class:`newscrawl.ledger_protocol.Ledger` protocol; the
 logic it shares with the Redis ledger lives in :class:`newscrawl.ledger_protocol.LedgerBase`,
 and this module keeps only the SQLite storage. ``Ledger``, ``KnownArticle``, ``StoryMember``
@@ -66,6 +79,7 @@ import fcntl
 import hashlib
 import logging
 import sqlite3
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -155,6 +169,11 @@ CREATE TABLE IF NOT EXISTS story_bands (
     PRIMARY KEY (band_key, member)
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS story_pending (
+    member    INTEGER PRIMARY KEY,
+    band_keys BLOB NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -220,6 +239,47 @@ def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _pack_keys(keys: Sequence[int]) -> bytes:
+    return struct.pack(f"<{len(keys)}q", *keys)
+
+
+def _unpack_keys(blob: bytes) -> tuple[int, ...]:
+    return struct.unpack(f"<{len(blob) // 8}q", blob)
+
+
+class _PendingBands:
+    """One connection's copy of ``story_pending``: which pending members have a band key.
+    Bounded: the table never holds more than the ledger's ``pending_limit`` members."""
+
+    def __init__(self) -> None:
+        self.reset(None)
+
+    def reset(self, generation: str | None) -> None:
+        self.first: dict[int, int] = {}  # band key -> the first pending member with it
+        self.more: dict[int, list[int]] = {}  # the rare further ones (copies share keys)
+        self.seen = 0  # the newest member read
+        self.members = 0
+        self.generation = generation
+
+    def add(self, member: int, keys: Iterable[int]) -> None:
+        first, more = self.first, self.more
+        for key in keys:
+            if first.setdefault(key, member) != member:
+                more.setdefault(key, []).append(member)
+        self.seen = max(self.seen, member)
+        self.members += 1
+
+    def count_shared(self, keys: Sequence[int], shared: dict[int, int]) -> None:
+        """Add to ``shared`` (member -> keys in common) the pending members' counts."""
+        first, more = self.first, self.more
+        for key in keys:
+            member = first.get(key)
+            if member is not None:
+                shared[member] = shared.get(member, 0) + 1
+                for other in more.get(key, ()):
+                    shared[other] = shared.get(other, 0) + 1
+
+
 def open_checked(path: str | Path) -> tuple[SqliteLedger, Path | None]:
     """The ledger at `path`, checked (`PRAGMA quick_check`) before use. A file that is not a
     database, or a damaged one, is moved aside to `<name>.corrupt-<UTC time>` (with its WAL)
@@ -261,11 +321,18 @@ class SqliteLedger(LedgerBase):
 
     path: Path
 
-    def __init__(self, path: str | Path, *, cache_kib: int = 16 * 1024) -> None:
-        """Open (and create if needed, parent directories included) the ledger at ``path``."""
+    def __init__(
+        self, path: str | Path, *, cache_kib: int = 16 * 1024, pending_limit: int = 4096
+    ) -> None:
+        """Open (and create if needed, parent directories included) the ledger at ``path``.
+
+        ``pending_limit``: story members whose band keys wait in ``story_pending`` before they
+        move into ``story_bands`` in one pass (see the module docstring)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         super().__init__()
+        self.pending_limit = max(1, int(pending_limit))
+        self._pending = _PendingBands()
         self._conn: sqlite3.Connection | None = sqlite3.connect(
             str(self.path), isolation_level=None, check_same_thread=False, timeout=30.0
         )
@@ -326,7 +393,22 @@ class SqliteLedger(LedgerBase):
         except BaseException:
             if conn.in_transaction:  # also when COMMIT itself failed
                 conn.execute("ROLLBACK")
+            # The pending-keys copy may hold rows this transaction wrote: read it afresh.
+            self._pending.reset(None)
             raise
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The block's reads in one transaction (the one open, or a read transaction)."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
         """The first column of the first row ``sql`` returns, or ``None``."""
@@ -486,23 +568,50 @@ class SqliteLedger(LedgerBase):
         if not band_keys:
             return []
         marks = ",".join("?" * len(band_keys))
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT m.id, m.record_id, m.story_id, m.duplicate_of, m.similarity, "
-                "m.published_at, m.signature FROM "
-                "(SELECT member, COUNT(*) AS shared FROM story_bands "
+        with self._lock, self._reading():
+            conn = self.conn
+            self._refresh_pending()
+            # A member's keys are in one tier or the other (moved in one transaction), so the
+            # top ``limit`` of both are among story_bands' top ``limit`` and the pending ones.
+            shared: dict[int, int] = dict(conn.execute(
+                "SELECT member, COUNT(*) AS shared FROM story_bands "
                 f"WHERE band_key IN ({marks}) "
-                "GROUP BY member ORDER BY shared DESC, member DESC LIMIT ?) c "
-                "JOIN story_members m ON m.id = c.member ORDER BY c.shared DESC, m.id DESC",
+                "GROUP BY member ORDER BY shared DESC, member DESC LIMIT ?",
                 (*band_keys, limit),
+            ).fetchall())
+            self._pending.count_shared(band_keys, shared)
+            if not shared:
+                return []
+            top = sorted(shared, key=lambda m: (shared[m], m), reverse=True)[:limit]
+            rows = conn.execute(
+                "SELECT id, record_id, story_id, duplicate_of, similarity, published_at, "
+                f"signature FROM story_members WHERE id IN ({','.join('?' * len(top))})",
+                top,
             ).fetchall()
-        return [StoryMember(*row) for row in rows]
+        by_id = {row[0]: row for row in rows}
+        return [StoryMember(*by_id[m]) for m in top if m in by_id]
+
+    def _refresh_pending(self) -> None:
+        """Bring this connection's copy of story_pending up to date (caller holds the lock)."""
+        pending = self._pending
+        generation = self._one(
+            "SELECT value FROM meta WHERE key = 'story_pending_generation'", ()
+        )
+        if generation != pending.generation:
+            pending.reset(generation)  # another connection moved or pruned the pending keys
+        rows = self.conn.execute(
+            "SELECT member, band_keys FROM story_pending WHERE member > ? ORDER BY member",
+            (pending.seen,),
+        ).fetchall()
+        for member, blob in rows:
+            pending.add(member, _unpack_keys(blob))
 
     def _insert_story_member(
         self, member: NewStoryMember, band_keys: Sequence[int], assigned_at: datetime
     ) -> bool:
         with self._write():
-            cur = self.conn.execute(
+            conn = self.conn
+            cur = conn.execute(
                 "INSERT OR IGNORE INTO story_members "
                 "(record_id, story_id, duplicate_of, similarity, published_at, signature, "
                 "assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -510,12 +619,41 @@ class SqliteLedger(LedgerBase):
             )
             if cur.rowcount == 0:
                 return False
-            row_id = cur.lastrowid
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO story_bands (band_key, member) VALUES (?, ?)",
-                [(key, row_id) for key in band_keys],
-            )
+            if band_keys:
+                row_id = cur.lastrowid
+                conn.execute(
+                    "INSERT INTO story_pending (member, band_keys) VALUES (?, ?)",
+                    (row_id, _pack_keys(band_keys)),
+                )
+                oldest = conn.execute("SELECT MIN(member) FROM story_pending").fetchone()[0]
+                if row_id - oldest + 1 >= self.pending_limit:
+                    self._move_pending()
         return True
+
+    def _move_pending(self) -> None:
+        """Move every pending member's band keys into story_bands (inside a write)."""
+        conn = self.conn
+        bands = [
+            (key, member)
+            for member, blob in conn.execute("SELECT member, band_keys FROM story_pending")
+            for key in _unpack_keys(blob)
+        ]
+        bands.sort()  # in key order: each B-tree page is visited once for all of them
+        conn.executemany("INSERT OR IGNORE INTO story_bands (band_key, member) VALUES (?, ?)", bands)
+        conn.execute("DELETE FROM story_pending")
+        self._bump_pending_generation()
+
+    def _bump_pending_generation(self) -> None:
+        conn = self.conn
+        generation = conn.execute(
+            "SELECT value FROM meta WHERE key = 'story_pending_generation'"
+        ).fetchone()
+        value = str(int(generation[0]) + 1 if generation else 1)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('story_pending_generation', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (value,),
+        )
 
     def _insert_story_members(
         self, members: Iterable[tuple[NewStoryMember, Sequence[int]]], assigned_at: datetime
@@ -558,6 +696,13 @@ class SqliteLedger(LedgerBase):
                 "(SELECT id FROM story_members WHERE assigned_at < ? AND signature IS NOT NULL)",
                 (before,),
             )
+            pending = self.conn.execute(
+                "DELETE FROM story_pending WHERE member IN "
+                "(SELECT id FROM story_members WHERE assigned_at < ? AND signature IS NOT NULL)",
+                (before,),
+            )
+            if pending.rowcount:
+                self._bump_pending_generation()
             cur = self.conn.execute(
                 "UPDATE story_members SET signature = NULL "
                 "WHERE assigned_at < ? AND signature IS NOT NULL",

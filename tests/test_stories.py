@@ -230,12 +230,15 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "state" / "ledger.sqlite3"
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "sqlite-moving", "redis"])
 def open_ledger(request, path: Path) -> Callable[[], Ledger]:
     """Stories behave the same on the SQLite ledger and on distributed mode's Redis one: this
-    opens the test's ledger, again each call (to reopen it)."""
+    opens the test's ledger, again each call (to reopen it). "sqlite-moving" moves pending band
+    keys into story_bands every 3 members, so lookups span both tiers."""
     if request.param == "sqlite":
         return lambda: SqliteLedger(path)
+    if request.param == "sqlite-moving":
+        return lambda: SqliteLedger(path, pending_limit=3)
     from newscrawl.redis_ledger import RedisLedger
 
     url = request.getfixturevalue("redis_url")
@@ -433,7 +436,9 @@ def test_story_index_does_not_keep_signatures_in_memory(index):
     state = [v for v in vars(index).values() if isinstance(v, (list, dict, set))]
     assert state == []
     if isinstance(index.ledger, SqliteLedger):
-        rows = index.ledger.conn.execute("SELECT COUNT(*) FROM story_bands").fetchone()[0]
+        conn = index.ledger.conn
+        rows = conn.execute("SELECT COUNT(*) FROM story_bands").fetchone()[0]
+        rows += conn.execute("SELECT SUM(LENGTH(band_keys)) / 8 FROM story_pending").fetchone()[0] or 0
     else:
         client, prefix = index.ledger.redis, index.ledger.prefix
         rows = sum(client.scard(key) for key in client.scan_iter(prefix + "story:band:*"))
@@ -628,3 +633,56 @@ def test_bulk_insert_numbers_in_order_and_skips_members_already_there(index):
     found = index.ledger.story_candidates(keys)
     assert [m.record_id for m in found][0] == "kompas:1"
     assert index.assign("tribunnews:1", THIRD_COPY).story_id == "s1"
+
+
+def _sqlite_pair(path: Path, limit: int) -> tuple[StoryIndex, StoryIndex]:
+    return StoryIndex(SqliteLedger(path, pending_limit=limit)), StoryIndex(
+        SqliteLedger(path, pending_limit=limit)
+    )
+
+
+@pytest.mark.parametrize("limit", [1, 2, 4096])
+def test_two_connections_see_each_others_members_in_both_tiers(path, limit):
+    """Pending band keys are per-connection copies of story_pending: a member another
+    connection added, moved into story_bands or pruned is seen as such at the next lookup."""
+    a, b = _sqlite_pair(path, limit)
+    try:
+        first = a.assign(ROOT, ORIGINAL)
+        b.assign("cnbcindonesia:7", SAME_TOPIC)
+        assert b.assign("kompas:1", SYNDICATED).story_id == first.story_id
+        assert a.assign("detik:1", PARAGRAPH_REMOVED).story_id == first.story_id
+        assert b.assign("antara:1", REWORDED).duplicate_of == ROOT
+        assert a.assign("tribunnews:1", THIRD_COPY).story_id == first.story_id
+        assert a.ledger.story_size(first.story_id) == 5
+        later = datetime.now(timezone.utc) + timedelta(minutes=1)
+        assert b.prune(later) == 6
+        assert a.assign("liputan6:1", SYNDICATED).story_id != first.story_id
+        for index in (a, b):
+            conn = index.ledger.conn
+            assert conn.execute("SELECT COUNT(*) FROM story_pending").fetchone()[0] <= limit
+    finally:
+        a.ledger.close()
+        b.ledger.close()
+
+
+def test_pending_keys_kept_in_memory_are_bounded(path):
+    with SqliteLedger(path, pending_limit=50) as led:
+        index = StoryIndex(led)
+        for record_id, body in golden_corpus()[:200]:
+            index.assign(record_id, body)
+            assert led._pending.members < 50
+        moved = led.conn.execute("SELECT COUNT(DISTINCT member) FROM story_bands").fetchone()[0]
+        assert moved >= 100
+
+
+def test_rolled_back_assignment_leaves_no_pending_keys_behind(path):
+    with SqliteLedger(path) as led:
+        index = StoryIndex(led)
+        index.assign("cnbcindonesia:7", SAME_TOPIC)
+        with pytest.raises(RuntimeError), led.batch():
+            index.assign(ROOT, ORIGINAL)
+            index.assign("kompas:1", RIVAL)  # reads the pending row of ROOT, then rolls back
+            raise RuntimeError("store failed")
+        # the row number ROOT had is reused by another record: its keys must be read anew
+        assert index.assign("detik:1", DAILY_1).is_new_story
+        assert index.assign("kompas:2", DAILY_1).duplicate_of == "detik:1"
