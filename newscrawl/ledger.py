@@ -674,7 +674,7 @@ class SqliteLedger(LedgerBase):
                 row_of = dict(conn.execute(
                     "SELECT record_id, id FROM story_members WHERE id > ?", (last,)
                 ).fetchall())
-                bands = []
+                bands: list[tuple[int, int]] = []
                 for member, keys in chunk:
                     # pop: a record twice in a chunk gets the band keys of its inserted row only
                     row_id = row_of.pop(member.record_id, None)

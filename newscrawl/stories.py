@@ -46,8 +46,10 @@ LSH
     any band is equal. ``r`` is the largest value for which a pair exactly at the threshold
     is a candidate with probability >= 0.99 (for 0.5: ``r = 3``, 42 bands, 0.996), and every
     candidate is then verified with the full 128-value estimate, so LSH only saves work and
-    does not decide. Band keys and signatures live in the ledger's SQLite tables
-    (``story_bands``, ``story_members``), not in RAM; an assignment costs one indexed query.
+    does not decide. Band keys and signatures live in the ledger (SQLite: ``story_members``,
+    and ``story_bands`` with the newest members' keys waiting in ``story_pending``, see
+    :mod:`newscrawl.ledger`; Redis: sets), not in this object; an assignment costs one
+    indexed query for the candidates and one write transaction.
 
 Short bodies
     Bodies with fewer than 30 words (after normalisation) get their own story and are
