@@ -4,15 +4,68 @@ and cleaned, what may be done with it, and how to check its files.
 No Scrapy imports. Modelled on "Datasheets for Datasets" (Gebru et al.): composition,
 collection, preprocessing, uses and rights, distribution. Everything in it is derived from the
 exported records and the export's manifest, so the same store and the same command give the
-same datasheet, byte for byte.
+same datasheet, byte for byte. The records are not kept: `DatasheetFacts` gathers what the text
+needs while the export writes them, one at a time, so a million records cost no more memory than
+ten.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from newscrawl.items import FIELD_ORDER
+
+# Reserved-rights notices quoted in the datasheet (the first ones in sorted order).
+NOTICES_QUOTED = 5
+
+
+@dataclass(slots=True)
+class SourceFacts:
+    records: int = 0
+    outlet: str | None = None  # as the source's first record (in the dataset's order) prints it
+    first_published: str | None = None
+    last_published: str | None = None
+
+
+@dataclass
+class DatasheetFacts:
+    """What the datasheet says about the exported records, gathered one record at a time in
+    the dataset's order (`add`), in memory that does not grow with the records."""
+
+    sources: dict[str, SourceFacts] = field(default_factory=dict)
+    crawled_first: str | None = None
+    crawled_last: str | None = None
+    # The distinct notices of records whose rights are reserved, the smallest NOTICES_QUOTED
+    # of them in sorted order: all the datasheet quotes.
+    notices: list[str] = field(default_factory=list)
+
+    def add(self, record: dict[str, Any]) -> None:
+        source = self.sources.get(record["source"])
+        if source is None:
+            source = self.sources[record["source"]] = SourceFacts(outlet=record.get("outlet"))
+        source.records += 1
+        published = record.get("published_at")
+        if published:
+            if source.first_published is None or published < source.first_published:
+                source.first_published = published
+            if source.last_published is None or published > source.last_published:
+                source.last_published = published
+        crawled = record.get("crawled_at")
+        if crawled:
+            if self.crawled_first is None or crawled < self.crawled_first:
+                self.crawled_first = crawled
+            if self.crawled_last is None or crawled > self.crawled_last:
+                self.crawled_last = crawled
+        rights = record.get("rights") or {}
+        if rights.get("reserved"):
+            notice = rights.get("notice") or ""
+            if notice and notice not in self.notices and (
+                    len(self.notices) < NOTICES_QUOTED or notice < self.notices[-1]):
+                bisect.insort(self.notices, notice)
+                del self.notices[NOTICES_QUOTED:]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -21,13 +74,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     return lines
 
 
-def _range(values: Sequence[str | None]) -> tuple[str, str]:
-    present = sorted(v for v in values if v)
-    return (present[0], present[-1]) if present else ("–", "–")
-
-
-def render(name: str, records: Sequence[dict[str, Any]], manifest: dict[str, Any]) -> str:
-    """The datasheet of an export as Markdown."""
+def render(name: str, facts: DatasheetFacts, manifest: dict[str, Any]) -> str:
+    """The datasheet of an export as Markdown, from the facts gathered while its records were
+    written and its manifest."""
     filters = manifest["filters"]
     lines = [
         f"# Datasheet: {name}",
@@ -49,13 +98,11 @@ def render(name: str, records: Sequence[dict[str, Any]], manifest: dict[str, Any
         "category, lead image with caption and credit, word count, content hash, version.",
         "",
     ]
-    by_source: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
-        by_source.setdefault(record["source"], []).append(record)
-    rows = []
-    for source, items in sorted(by_source.items()):
-        first, last = _range([r.get("published_at") for r in items])
-        rows.append((f"`{source}`", items[0].get("outlet") or "–", len(items), first, last))
+    rows = [
+        (f"`{source}`", item.outlet or "–", item.records, item.first_published or "–",
+         item.last_published or "–")
+        for source, item in sorted(facts.sources.items())
+    ]
     lines += _table(("source", "outlet", "records", "first published", "last published"), rows)
     lines += ["", "Share of records with each field filled:", ""]
     fill = manifest["fill_rates"]
@@ -72,9 +119,8 @@ def render(name: str, records: Sequence[dict[str, Any]], manifest: dict[str, Any
         "## Collection",
         "",
     ]
-    crawled_first, crawled_last = _range([r.get("crawled_at") for r in records])
     lines += [
-        f"- Crawled between {crawled_first} and {crawled_last} (UTC) by newscrawl's per-outlet "
+        f"- Crawled between {facts.crawled_first or '–'} and {facts.crawled_last or '–'} (UTC) by newscrawl's per-outlet "
         "spiders from each outlet's section listings, RSS feeds, news sitemaps and date indexes "
         "(`docs/sites.md` lists them per outlet).",
         "- With newscrawl's polite defaults: robots.txt obeyed, an identifying User-Agent with "
@@ -109,10 +155,7 @@ def render(name: str, records: Sequence[dict[str, Any]], manifest: dict[str, Any
             f"Splits by a hash of `story_id` (copies of a story stay together): train "
             f"{splits['train']}, dev {splits['dev']}, test {splits['test']}.",
         ]
-    notices = sorted({
-        (r.get("rights") or {}).get("notice") or "" for r in records
-        if (r.get("rights") or {}).get("reserved")
-    } - {""})
+    notices = facts.notices
     lines += [
         "",
         "## Uses and rights",
@@ -124,7 +167,7 @@ def render(name: str, records: Sequence[dict[str, Any]], manifest: dict[str, Any
         "(a notice in the article, or robots `noai`)"
         + (":" if notices else "."),
     ]
-    lines += [f"  - \"{notice}\"" for notice in notices[:5]]
+    lines += [f"  - \"{notice}\"" for notice in notices[:NOTICES_QUOTED]]
     lines += ["", "## Files", ""]
     lines += _table(
         ("file", "format", "bytes", "sha256"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pyarrow.parquet as pq
+import pytest
 from conftest import mirror_ids, run_scrapy
 
 from newscrawl.export import export, split_of
@@ -249,7 +250,7 @@ def test_an_empty_split_export_keeps_the_parquet_schema(tmp_path):
     _store(data, [_record("a:1")])
     full = export(data, tmp_path / "full", ["parquet"], with_split=True)
     empty = export(data, tmp_path / "empty", ["parquet"], with_split=True,
-                   since=__import__("datetime").date(2030, 1, 1))
+                   since=date(2030, 1, 1))
     assert (full["records"], empty["records"]) == (1, 0)
     schema = pq.read_schema(tmp_path / "full" / "articles.parquet")
     assert pq.read_schema(tmp_path / "empty" / "articles.parquet") == schema
@@ -277,3 +278,310 @@ def test_scrapy_feeds_carry_the_record_as_stored(tmp_path):
         assert row["authors"] == " | ".join(record["authors"])
         assert json.loads(row["image"]) == record["image"]
         assert json.loads(row["archive"]) == record["archive"]
+
+
+# --- The streaming export against a straightforward in-memory one ------------------------------
+# The reference is the export as it was before it streamed: every record read into a dict, the
+# latest versions sorted, filtered, and each file written from the whole list.
+
+
+def _reference_latest(data_dirs: list, sources=None) -> tuple[list[dict], list[dict]]:
+    from newscrawl.export import read_store
+
+    problems: list[dict] = []
+    latest: dict = {}
+    for data_dir in data_dirs:
+        for record in read_store(data_dir / "articles", sources, problems):
+            current = latest.get(record["id"])
+            if current is None or (record.get("version") or 1) >= (current.get("version") or 1):
+                latest[record["id"]] = record
+    instant = lambda r: datetime.fromisoformat(r["published_at"]).astimezone(timezone.utc)  # noqa: E731
+    return sorted(latest.values(), key=lambda r: (instant(r), r["id"])), problems
+
+
+def _reference_select(records, since=None, until=None, unique_stories=False, with_split=False,
+                      exclude_flags=()):
+    out = []
+    for record in records:
+        day = datetime.fromisoformat(record["published_at"]).date()
+        if (since and day < since) or (until and day > until):
+            continue
+        if unique_stories and record.get("duplicate_of"):
+            continue
+        if set(exclude_flags).intersection(record.get("quality_flags") or ()):
+            continue
+        if with_split:
+            record = {**record, "split": split_of(record.get("story_id"), record["id"])}
+        out.append(record)
+    return out
+
+
+def _reference_files(records, with_split) -> dict[str, bytes]:
+    import io
+
+    import pyarrow as pa
+
+    from newscrawl.export import csv_cell, parquet_row, parquet_schema
+
+    jsonl = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"
+                    for r in records)
+    text = io.StringIO(newline="")
+    columns = list(FIELD_ORDER) + (["split"] if with_split else [])
+    writer = csv.DictWriter(text, fieldnames=columns)
+    writer.writeheader()
+    for record in records:
+        writer.writerow({c: csv_cell(c, record.get(c)) for c in columns})
+    schema = parquet_schema(with_split)
+    table = pa.Table.from_pylist(
+        [{f.name: row.get(f.name) for f in schema} for row in map(parquet_row, records)],
+        schema=schema)
+    parquet = io.BytesIO()
+    pq.write_table(table, parquet, compression="zstd")
+    return {"jsonl": jsonl.encode(), "csv": text.getvalue().encode(),
+            "parquet": parquet.getvalue()}
+
+
+def _reference_manifest_figures(records, kept, with_split, problems) -> dict:
+    def flags(items):
+        counts: dict = {}
+        for record in items:
+            for flag in record.get("quality_flags") or ():
+                counts[flag] = counts.get(flag, 0) + 1
+        return dict(sorted(counts.items()))
+
+    by_source: dict = {}
+    for record in records:
+        by_source[record["source"]] = by_source.get(record["source"], 0) + 1
+    return {
+        "records": len(records),
+        "by_source": dict(sorted(by_source.items())),
+        "stories": len({r.get("story_id") or r["id"] for r in records}),
+        "published_from": records[0]["published_at"] if records else None,
+        "published_to": records[-1]["published_at"] if records else None,
+        "quality_flags": flags(records),
+        "quality_flags_before_exclusion": flags(kept),
+        "splits": ({s: sum(r["split"] == s for r in records) for s in ("train", "dev", "test")}
+                   if with_split else None),
+        "fill_rates": {
+            name: round(sum(1 for r in records if r.get(name) not in (None, [], ""))
+                        / len(records), 4) for name in FIELD_ORDER} if records else {},
+        "rights_reserved": sum(1 for r in records if (r.get("rights") or {}).get("reserved")),
+        "corrupt_lines": {"count": len(problems), "first": problems[:100]},
+    }
+
+
+def _reference_facts(records):
+    from newscrawl.datasheet import DatasheetFacts, SourceFacts
+
+    facts = DatasheetFacts()
+    by_source: dict = {}
+    for record in records:
+        by_source.setdefault(record["source"], []).append(record)
+    for source, items in by_source.items():
+        published = sorted(r["published_at"] for r in items)
+        facts.sources[source] = SourceFacts(len(items), items[0].get("outlet"), published[0],
+                                            published[-1])
+    crawled = sorted(r["crawled_at"] for r in records if r.get("crawled_at"))
+    facts.crawled_first, facts.crawled_last = (crawled[0], crawled[-1]) if crawled else (None,
+                                                                                      None)
+    facts.notices = sorted({(r.get("rights") or {}).get("notice") or "" for r in records
+                            if (r.get("rights") or {}).get("reserved")} - {""})[:5]
+    return facts
+
+
+_TEXTS = [
+    "Biasa saja.", 'Kata "kutip", koma', "=SUM(A1)", "+62 juta", "-1", "@kominfo", "\tTab",
+    "\rCR", "Baris\nbaru", "Unicode “ok” – é 日本", "ctrl \x00 \x1f \x7f", "sep \u2028 \u2029",
+    "back\\slash \\u0041", "", "C:\\users\\n", "a\r\nb", "/slash/", "koma,saja", 'akhir \\',
+]
+
+
+def _odd_record(rng, number: int, source: str) -> dict:
+    """A record with a random mix of what stores hold: quotes, commas, control characters,
+    non-ASCII text, empty and null fields, other offsets, extra fields."""
+    offset = rng.choice(["+07:00", "+08:00", "+09:00", "+00:00", "-05:00"])
+    record = _record(
+        f"{source}:{number}",
+        outlet=rng.choice([None, source.upper(), ""]), title=rng.choice(_TEXTS),
+        description=rng.choice([*_TEXTS, None]),
+        authors=rng.choice([[], ["Ana"], ["Ana", "Bu,di"], None]),
+        published_at=f"2024-0{rng.randint(1, 3)}-{rng.randint(1, 28):02d}T"
+                     f"{rng.choice([0, 5, 23]):02d}:{rng.choice([0, 30]):02d}:00{offset}",
+        modified_at=rng.choice([None, "", "2024-04-01T10:00:00+07:00", "2024-04-01T10:00:00"]),
+        body=rng.choice(_TEXTS) * rng.choice([1, 40, 300]) + "x" * rng.randint(0, 300),
+        tags=rng.choice([["AI"], [], ["a", "b"]]),
+        image=rng.choice([None, {"url": "u", "caption": rng.choice(_TEXTS), "credit": "c"}, {}]),
+        word_count=rng.choice([1, 0, 1.5, None, 300]), version=rng.choice([1, 1, None, 0]),
+        story_id=rng.choice([None, f"s{rng.randint(0, 20)}", ""]),
+        duplicate_of=rng.choice([None, None, f"{source}:0"]),
+        rights=rng.choice([None, {}, {"reserved": False, "notice": None},
+                           {"reserved": True, "notice": f"Notice {rng.randint(0, 8)}",
+                            "signals": []}, {"reserved": True, "notice": None}]),
+        archive=rng.choice([None, {"file": "f", "offset": 1, "length": 2}]),
+        crawled_at=rng.choice([None, f"2024-05-0{rng.randint(1, 9)}T00:00:00+00:00"]),
+        quality_flags=rng.choice([[], ["short_body"], ["partial_body", "short_body"],
+                                  ["mojibake", "mojibake"], None]),
+    )
+    if rng.random() < 0.1:
+        record["extra"] = {"nested": [1, 2.5, True, None]}
+    if rng.random() < 0.05:
+        record["split"] = "stored"
+    return record
+
+
+def _odd_store(data, seed: int) -> None:
+    """Partitions of odd records, some updated (a higher version, or an equal one: the later
+    line wins), in three JSON spellings, with corrupt, blank, CRLF, lone-CR, invalid-UTF-8 and
+    truncated lines, and one line whose body key comes twice."""
+    import random
+
+    rng = random.Random(seed)
+    for source in ("a", "b", "c"):
+        for month in ("2024-01", "2024-02"):
+            path = data / "articles" / source / f"{month}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as handle:
+                for _ in range(40):
+                    record = _odd_record(rng, rng.randint(0, 50), source)
+                    if rng.random() < 0.15:
+                        record["version"] = rng.choice([2, 3])
+                    spelling = rng.random()
+                    line = (json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+                            if spelling < 0.6 else json.dumps(record, ensure_ascii=False)
+                            if spelling < 0.8 else json.dumps(record))
+                    handle.write(line.encode("utf-8", "surrogatepass")
+                                 + rng.choice([b"\n"] * 8 + [b"\r\n"]))
+                    handle.write(rng.choice([b""] * 14 + [
+                        b"not json\n", b"[1,2]\n", b"\n  \n", b'{"id":"x"}\r{"id":"y"}\n',
+                        b'{"id":"a:bad\xff","published_at":"2024-01-05T00:00:00+07:00",'
+                        b'"source":"a"}\n',
+                        b'\xef\xbb\xbf{"id":"a:bom"}\n',
+                    ]))
+                if source == "a" and month == "2024-01":
+                    twice = json.dumps(_record("a:twice", body="Isi asli yang panjang. " * 20),
+                                       ensure_ascii=False, separators=(",", ":"))
+                    twice = twice.replace('"body":', '"body":"x","body":', 1)
+                    handle.write(twice.encode() + b"\n")
+                handle.write(b'{"id":"trunc')
+
+
+FILTERS = [
+    {},
+    {"with_split": True},
+    {"unique_stories": True},
+    {"exclude_flags": ["short_body"]},
+    {"since": date(2024, 2, 1)},
+    {"until": date(2024, 1, 31), "with_split": True},
+    {"sources": ["a", "c"], "exclude_flags": ["mojibake", "partial_body"],
+     "unique_stories": True, "with_split": True},
+    {"since": date(2030, 1, 1), "with_split": True},
+]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_streaming_export_matches_the_in_memory_reference(tmp_path, workers):
+    """Byte for byte (JSONL, CSV, Parquet of one row group, datasheet; manifest figures),
+    with every filter, two stores, updates, copies and corrupt lines; in one process and with
+    worker processes."""
+    from newscrawl import datasheet
+
+    _odd_store(tmp_path / "one", 1)
+    _odd_store(tmp_path / "two", 2)
+    stores = [tmp_path / "one", tmp_path / "two"]
+    for number, options in enumerate(FILTERS):
+        out = tmp_path / f"out{number}"
+        manifest = export(stores[0], out, ["jsonl", "csv", "parquet"], include=stores[1:],
+                          workers=workers, **options)
+        selection = {k: v for k, v in options.items() if k != "sources"}
+        latest, problems = _reference_latest(stores, options.get("sources"))
+        records = _reference_select(latest, **selection)
+        kept = _reference_select(latest, **{k: v for k, v in selection.items()
+                                            if k not in ("exclude_flags", "with_split")})
+        with_split = options.get("with_split", False)
+        expected = _reference_files(records, with_split)
+        for fmt, content in expected.items():
+            assert (out / f"articles.{fmt}").read_bytes() == content, (fmt, options)
+        figures = _reference_manifest_figures(records, kept, with_split, problems)
+        assert {k: manifest[k] for k in figures} == figures, options
+        sheet = datasheet.render("articles", _reference_facts(records), manifest)
+        assert (out / "articles.datasheet.md").read_text(encoding="utf-8") == sheet
+    assert manifest["corrupt_lines"]["count"] > 20 and records == []
+    assert any(r["id"] == "a:twice" for r in latest)
+
+
+def test_parquet_in_several_row_groups_holds_the_same_rows(tmp_path, monkeypatch):
+    import newscrawl.export as module
+
+    _odd_store(tmp_path / "data", 3)
+    whole = export(tmp_path / "data", tmp_path / "whole", ["parquet"], with_split=True)
+    monkeypatch.setattr(module, "PARQUET_ROWS_PER_GROUP", 7)
+    monkeypatch.setattr(module, "PARQUET_CONVERT_EVERY", 3)
+    for workers in (0, 2):
+        out = tmp_path / f"groups{workers}"
+        export(tmp_path / "data", out, ["parquet", "jsonl"], with_split=True, workers=workers)
+        grouped = pq.ParquetFile(out / "articles.parquet")
+        assert grouped.metadata.num_row_groups == -(-whole["records"] // 7)
+        assert grouped.read().equals(pq.read_table(tmp_path / "whole" / "articles.parquet"))
+
+
+def test_stored_lines_are_written_as_read_only_when_they_are_the_canonical_json(tmp_path):
+    """The JSONL writer copies a stored line when it is json.dumps's own spelling of its
+    record: never when it is not, whatever the line holds."""
+    import random
+
+    from newscrawl.export import record_json, stored_as_written
+
+    rng = random.Random(7)
+    copied = 0
+    for number in range(3000):
+        record = _odd_record(rng, number, "a")
+        record["body"] = rng.choice(_TEXTS) * rng.choice([1, 30]) + rng.choice(_TEXTS)
+        canonical = record_json(record)
+        for line in (canonical, json.dumps(record, ensure_ascii=False), json.dumps(record),
+                     canonical.replace('"body":', '"body":"x","body":', 1),
+                     canonical.replace('"body":', '"body":"x\\",\\"","body":', 1),
+                     canonical.replace("/", "\\/")):
+            try:
+                parsed = json.loads(line)
+            except ValueError:
+                continue
+            raw = line.encode("utf-8", "surrogatepass")
+            if stored_as_written(parsed, raw):
+                copied += 1
+                assert raw == record_json(parsed).encode("utf-8", "surrogatepass"), line
+    assert copied > 300  # the canonical lines of records without odd escapes are copied
+
+
+def test_csv_cells_are_written_as_the_csv_module_writes_them():
+    import io
+    import random
+
+    from newscrawl.export import csv_field
+
+    rng = random.Random(3)
+    alphabet = ['"', ",", "\r", "\n", "a", " ", "\t", "\x00", "é", "“", "'", "=", "\\"]
+    for _ in range(2000):
+        row = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+               for _ in range(rng.randint(2, 5))]
+        row += [rng.choice([None, 0, 1.5, True, ["x"], {"a": 1}])]
+        text = io.StringIO(newline="")
+        csv.writer(text).writerow(row)
+        assert ",".join(map(csv_field, row)) + "\r\n" == text.getvalue()
+
+
+def test_the_export_leaves_no_scratch_files_and_reports_worker_errors(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    data = tmp_path / "data"
+    _store(data, [_record("a:1")])
+    with (data / "articles" / "a" / "2024-03.jsonl").open("a") as handle:  # a lone surrogate
+        handle.write(json.dumps(_record("a:2", body="Isi \ud800 rusak.")) + "\n")
+    for workers in (0, 2):
+        with pytest.raises(UnicodeEncodeError):
+            export(data, tmp_path / f"out{workers}", ["jsonl", "csv", "parquet"],
+                   workers=workers)
+    export(data, tmp_path / "fine", ["jsonl"], since=date(2030, 1, 1), workers=2)
+    assert list(scratch.iterdir()) == []
