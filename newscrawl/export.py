@@ -17,8 +17,8 @@ of a thousand:
   the writers (JSONL, CSV, Parquet in row groups of `PARQUET_ROWS_PER_GROUP`) while the
   manifest's and the datasheet's figures are counted.
 
-On a large store both passes use every core: pass 1 parses partitions in worker processes, and
-in pass 2 each extra format is written by its own process reading the same ordered lines.
+On a large store both passes use both cores: pass 1 parses partitions in worker processes, and
+in pass 2 a worker process writes the formats after the first, reading the same ordered lines.
 
 Splits are assigned by a hash of `story_id`, so copies of one story never straddle train and
 test.
@@ -838,7 +838,7 @@ def export(
 
     Memory does not grow with the store (the module's docstring says how). `workers`: worker
     processes for pass 1, 0 for none; by default one per core from PARALLEL_FROM_BYTES of store
-    on. Pass 2 then writes each format after the first in a process of its own."""
+    on. Pass 2 then writes the formats after the first in one of them."""
     if not SAFE_NAME.fullmatch(name):
         raise ValueError(f"export name {name!r}: letters, digits, '.', '_' and '-' only")
     clear_folder(out_dir, force)
@@ -853,7 +853,7 @@ def export(
         workers = (os.cpu_count() or 1) if size >= PARALLEL_FROM_BYTES else 0
     selection = Selection(since, until, unique_stories, frozenset(exclude_flags))
     with tempfile.TemporaryDirectory(prefix="newscrawl-export-") as scratch, \
-            Workers(max(workers, len(formats) - 1) if workers else 0) as helpers:
+            Workers(workers) as helpers:
         index = LatestIndex(Path(scratch))
         try:
             problem_count, problems = index_stores(files, selection, index, helpers, say)
@@ -868,12 +868,13 @@ def export(
             say(f"export: {index.articles():,} articles (latest versions) from "
                 f"{len(stores)} store{'s' if len(stores) > 1 else ''}")
             out_dir.mkdir(parents=True, exist_ok=True)
-            jobs = [WriteJob(index.path, files, out_dir, name, [fmt], with_split, False,
-                             PARQUET_ROWS_PER_GROUP) for fmt in formats]
-            if not helpers or len(jobs) < 2:
-                jobs = [WriteJob(index.path, files, out_dir, name, formats, with_split, True,
-                                 PARQUET_ROWS_PER_GROUP)]
-            jobs[0].count = True
+            # This process writes the first format and counts; one worker the others. Each
+            # process parses every record (~30 µs), so two processes, not one per format: on
+            # two cores three were no faster, and used more CPU on a machine shared with others.
+            shares = [formats[:1], formats[1:]] if helpers and len(formats) > 1 else [formats]
+            jobs = [WriteJob(index.path, files, out_dir, name, share, with_split, count=not n,
+                             rows_per_group=PARQUET_ROWS_PER_GROUP)
+                    for n, share in enumerate(shares)]
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stories") as side:
                 stories = side.submit(index.stories)
                 for worker, job in zip(helpers, jobs[1:], strict=False):
