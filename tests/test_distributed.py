@@ -41,9 +41,11 @@ def stored_ids(data_dir) -> list[str]:
 
 
 def fetched(log: str) -> list[str]:
-    """Every page the process downloaded (robots.txt aside: each process reads its own)."""
+    """Every page the process downloaded (robots.txt and tdmrep.json aside: each process
+    reads its own)."""
     found = re.findall(r"Crawled \(\d+\) <GET (\S+)>", log)
-    return [url for url in found if not url.endswith("/robots.txt")]
+    return [url for url in found
+            if not url.endswith(("/robots.txt", "/.well-known/tdmrep.json"))]
 
 
 def article_fetches(log: str) -> int:
