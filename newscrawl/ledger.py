@@ -632,14 +632,23 @@ class SqliteLedger(LedgerBase):
 
     def _move_pending(self) -> None:
         """Move every pending member's band keys into story_bands (inside a write)."""
+        import numpy as np  # only here: tools that never move keys do not load it
+
         conn = self.conn
-        bands = [
-            (key, member)
-            for member, blob in conn.execute("SELECT member, band_keys FROM story_pending")
-            for key in _unpack_keys(blob)
-        ]
-        bands.sort()  # in key order: each B-tree page is visited once for all of them
-        conn.executemany("INSERT OR IGNORE INTO story_bands (band_key, member) VALUES (?, ?)", bands)
+        rows = conn.execute("SELECT member, band_keys FROM story_pending").fetchall()
+        keys = np.frombuffer(b"".join(blob for _member, blob in rows), dtype="<i8")
+        members = np.repeat(
+            np.array([member for member, _blob in rows], dtype=np.int64),
+            [len(blob) // 8 for _member, blob in rows],
+        )
+        order = np.lexsort((members, keys))  # key order: each B-tree page visited once
+        keys, members = keys[order], members[order]
+        step = 16_384  # Python ints for a slice at a time, not ~170,000 tuples at once
+        for i in range(0, len(keys), step):
+            conn.executemany(
+                "INSERT OR IGNORE INTO story_bands (band_key, member) VALUES (?, ?)",
+                zip(keys[i : i + step].tolist(), members[i : i + step].tolist(), strict=True),
+            )
         conn.execute("DELETE FROM story_pending")
         self._bump_pending_generation()
 
