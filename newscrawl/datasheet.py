@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from newscrawl.datacard import card_header
 from newscrawl.items import FIELD_ORDER
+from newscrawl.plot import INSTALL_HINT
 
 # Reserved-rights notices quoted in the datasheet (the first ones in sorted order).
 NOTICES_QUOTED = 5
@@ -74,11 +76,32 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     return lines
 
 
+def rights_summary(manifest: dict[str, Any]) -> str:
+    """One sentence on the rights, for the dataset card's `license_details`."""
+    rights = manifest.get("rights") or {}
+    return (f"Articles of Indonesian news outlets, their publishers' property; research use. "
+            f"{rights.get('reserved_written', 0)} records with a text-and-data-mining "
+            f"reservation included, {rights.get('reserved_left_out', 0)} left out.")
+
+
+def reserved_line(rights: dict[str, Any]) -> list[str]:
+    """The visible line on reserved records: left out (the default) or included."""
+    if rights.get("include_reserved"):
+        return [f"- **Included on request (`--include-reserved`): "
+                f"{rights.get('reserved_written', 0)} records whose publishers reserve text and "
+                "data mining** (see Uses and rights).", ""]
+    left_out = rights.get("reserved_left_out", 0)
+    return [f"- {left_out} records whose publishers reserve text and data mining were left out "
+            "(`--include-reserved` includes them).", ""] if left_out else []
+
+
 def render(name: str, facts: DatasheetFacts, manifest: dict[str, Any]) -> str:
     """The datasheet of an export as Markdown, from the facts gathered while its records were
     written and its manifest."""
     filters = manifest["filters"]
+    rights = manifest.get("rights") or {}
     lines = [
+        card_header(name, manifest, manifest.get("license", "other"), rights_summary(manifest)),
         f"# Datasheet: {name}",
         "",
         "Written by `scrapy export` (newscrawl) with the dataset; the same store and command give "
@@ -87,6 +110,7 @@ def render(name: str, facts: DatasheetFacts, manifest: dict[str, Any]) -> str:
         "",
         "## Composition",
         "",
+        *reserved_line(rights),
         f"- {manifest['records']} records, one per news article (its latest stored version), in "
         f"{manifest['stories']} stories: copies of one story across outlets share `story_id`; "
         "later copies carry `duplicate_of`.",
@@ -163,11 +187,24 @@ def render(name: str, facts: DatasheetFacts, manifest: dict[str, Any]) -> str:
         "- The articles remain the work and property of their publishers; the dataset is meant "
         "for research (text analysis, NLP, media studies). Check each outlet's terms before any "
         "other use, and do not redistribute full texts where they forbid it.",
-        f"- {manifest['rights_reserved']} records carry an explicit reservation in `rights` "
-        "(a notice in the article, or robots `noai`)"
-        + (":" if notices else "."),
+        f"- License declared for this export: `{manifest.get('license', 'other')}`.",
+        f"- {manifest['rights_reserved']} records in this dataset carry a reservation in "
+        "`rights`" + (":" if notices else "."),
     ]
     lines += [f"  - \"{notice}\"" for notice in notices[:NOTICES_QUOTED]]
+    lines += [""]
+    by_source = rights.get("reserving_signals_by_source") or {}
+    if by_source:
+        lines += ["Records whose rights are reserved, per outlet and signal (a record may carry "
+                  "several; `docs/schema.md` explains each):", ""]
+        kinds = sorted({kind for signals in by_source.values() for kind in signals})
+        lines += _table(("source", *kinds), [
+            (f"`{source}`", *(signals.get(kind, 0) for kind in kinds))
+            for source, signals in by_source.items()])
+    plot = next((f for f, i in manifest["files"].items() if i["format"] == "plot"), None)
+    lines += ["", "## Articles per day", ""]
+    lines += [f"![Articles per day per outlet]({plot})" if plot else
+              f"No plot: install the plot extra (`{INSTALL_HINT}`) and export again."]
     lines += ["", "## Files", ""]
     lines += _table(
         ("file", "format", "bytes", "sha256"),

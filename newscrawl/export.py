@@ -46,8 +46,12 @@ from typing import Any
 
 from newscrawl import datasheet
 from newscrawl.items import FIELD_ORDER
+from newscrawl.urllist import url_row
 
 FORMATS = ("jsonl", "csv", "parquet")
+# `--urls-only`: id, source, url, published_at and content_hash of each record.
+URLS_FORMAT = "urls"
+PLOT_SUFFIX = "per-day.png"
 # An export's file-name stem: no path separators, so files stay in the output folder.
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 LIST_FIELDS = ("authors", "editors", "editor_codes", "tags", "quality_flags")
@@ -164,6 +168,8 @@ class Selection:
     until: date | None = None
     unique_stories: bool = False
     exclude_flags: frozenset[str] = frozenset()
+    # Records whose `rights` reserve text and data mining are left out unless asked for.
+    include_reserved: bool = False
 
 
 # (id, version, instant in µs or None, file, offset, length, kept, written, story)
@@ -180,6 +186,11 @@ class PartitionIndex:
     problems: list[dict[str, Any]] = field(default_factory=list)  # the first PROBLEMS_LOCATED
 
 
+def reserved(record: dict) -> bool:
+    rights = record.get("rights")
+    return bool(isinstance(rights, dict) and rights.get("reserved"))
+
+
 def _version(record: dict) -> Any:
     version = record.get("version") or 1
     # A number as the schema says; anything else counts as a first version.
@@ -193,6 +204,7 @@ def index_partition(path: Path, file: int, selection: Selection) -> PartitionInd
     rows = out.rows
     since, until = selection.since, selection.until
     unique_stories, exclude_flags = selection.unique_stories, selection.exclude_flags
+    include_reserved = selection.include_reserved
     for number, offset, length, text in located_lines(path):
         out.lines += 1
         if not text or text.isspace():  # blank (strip() would copy the line)
@@ -214,7 +226,8 @@ def index_partition(path: Path, file: int, selection: Selection) -> PartitionInd
             (since and day < since) or (until and day > until)
             or (unique_stories and record.get("duplicate_of"))
         )
-        written = kept and not exclude_flags.intersection(record.get("quality_flags") or ())
+        written = kept and not exclude_flags.intersection(record.get("quality_flags") or ()) \
+            and (include_reserved or not reserved(record))
         rows.append((record["id"], _version(record), instant, file, offset, length, kept,
                      written, record.get("story_id") or record["id"]))
     return out
@@ -467,6 +480,24 @@ class JsonlWriter:
         return self._file.close()
 
 
+class UrlsWriter:
+    """`--urls-only`: a URL list (newscrawl/urllist.py) others can rehydrate, no text."""
+
+    def __init__(self, path: Path, with_split: bool) -> None:
+        self._file = HashedFile(path)
+        self.with_split = with_split
+
+    def write(self, line: ReadBack) -> None:
+        row = url_row(line.record)
+        if self.with_split:
+            row["split"] = line.record["split"]
+        self._file.write((json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+                         .encode("utf-8"))
+
+    def close(self) -> dict[str, Any]:
+        return self._file.close()
+
+
 # A cell a spreadsheet would read as a formula (OWASP, "CSV Injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -683,7 +714,10 @@ class ParquetWriter:
         return {"sha256": sha256_of(self.path), "bytes": self.path.stat().st_size}
 
 
-WRITERS = {"jsonl": JsonlWriter, "csv": CsvWriter, "parquet": ParquetWriter}
+WRITERS = {"jsonl": JsonlWriter, "csv": CsvWriter, "parquet": ParquetWriter,
+           URLS_FORMAT: UrlsWriter}
+# The file each format is written to (`<name>.<suffix>`).
+SUFFIXES = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet", URLS_FORMAT: "urls.jsonl"}
 
 _EMPTY_VALUES = (None, [], "")
 
@@ -700,11 +734,25 @@ class ManifestCounts:
         self.splits = dict.fromkeys(("train", "dev", "test"), 0) if with_split else None
         self.filled = dict.fromkeys(FIELD_ORDER, 0)
         self.rights_reserved = 0
+        # Records with a reservation among those the other filters kept, and per source the
+        # records each kind of rights signal reserved (the datasheet's table).
+        self.reserved_kept = 0
+        self.reserving_signals: dict[str, dict[str, int]] = {}
+        # Articles per source and publish day (the datasheet's plot).
+        self.per_day: dict[str, dict[date, int]] = {}
 
     def kept(self, record: dict) -> None:
-        """A record the filters kept, written or left out by --exclude-flags."""
+        """A record the filters kept, written or left out (by --exclude-flags, or for its
+        rights)."""
         for flag in record.get("quality_flags") or ():
             self.flags_before_exclusion[flag] = self.flags_before_exclusion.get(flag, 0) + 1
+        if reserved(record):
+            self.reserved_kept += 1
+            signals = self.reserving_signals.setdefault(record.get("source") or "?", {})
+            for found in record["rights"].get("signals") or [{"source": "notice",
+                                                             "reserved": True}]:
+                if found.get("reserved"):
+                    signals[found["source"]] = signals.get(found["source"], 0) + 1
 
     def written(self, record: dict) -> None:
         self.records += 1
@@ -720,8 +768,11 @@ class ManifestCounts:
         for name in FIELD_ORDER:
             if get(name) not in _EMPTY_VALUES:
                 filled[name] += 1
-        if (record.get("rights") or {}).get("reserved"):
+        if reserved(record):
             self.rights_reserved += 1
+        day = datetime.fromisoformat(record["published_at"]).date()
+        per_day = self.per_day.setdefault(record["source"], {})
+        per_day[day] = per_day.get(day, 0) + 1
 
     def fill_rates(self) -> dict[str, float]:
         if not self.records:
@@ -758,7 +809,7 @@ def write_datasets(job: WriteJob, progress: Callable[[str], None] | None = None)
     say = progress or (lambda message: None)
     try:
         for fmt in job.formats:
-            path = job.out_dir / f"{job.name}.{fmt}"
+            path = job.out_dir / f"{job.name}.{SUFFIXES[fmt]}"
             options = {"rows_per_group": job.rows_per_group} if fmt == "parquet" else {}
             writers[fmt] = WRITERS[fmt](path, job.with_split, **options)
         counts = ManifestCounts(job.with_split) if job.count else None
@@ -793,7 +844,7 @@ def write_datasets(job: WriteJob, progress: Callable[[str], None] | None = None)
         files = {}
         for fmt in list(writers):
             info = writers.pop(fmt).close()
-            files[f"{job.name}.{fmt}"] = {"format": fmt, **info}
+            files[f"{job.name}.{SUFFIXES[fmt]}"] = {"format": fmt, **info}
         return WriteResult(files, counts, facts)
     finally:
         stored.close()
@@ -802,6 +853,19 @@ def write_datasets(job: WriteJob, progress: Callable[[str], None] | None = None)
                 writer.close()
             except Exception:  # noqa: BLE001 - the first error is the one to report
                 pass
+
+
+def write_plot(out_dir: Path, name: str, per_day: dict[str, dict[date, int]]
+               ) -> dict[str, dict[str, Any]]:
+    """`<name>.articles-per-day.png` when matplotlib is installed (the `plot` extra)."""
+    from newscrawl import plot
+
+    if not plot.available():
+        return {}
+    path = out_dir / f"{name}.{PLOT_SUFFIX}"
+    plot.articles_per_day(per_day, path, title=f"{name}: articles per day per outlet")
+    return {path.name: {"format": "plot", "sha256": sha256_of(path),
+                        "bytes": path.stat().st_size}}
 
 
 def sha256_of(path: Path) -> str:
@@ -829,12 +893,16 @@ def export(
     command: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     workers: int | None = None,
+    include_reserved: bool = False,
+    license: str = "other",
 ) -> dict[str, Any]:
     """Write the dataset files, `<name>.datasheet.md`, `<name>.manifest.json` and
     `<name>.sha256` (for `sha256sum -c`); returns the manifest. `include`: more data
     directories whose stores are read too (other machines' in distributed mode). An output
     folder holding anything is refused (ExportFolderNotEmpty) unless `force`, which removes
-    the files earlier exports there listed in their manifests (and nothing else).
+    the files earlier exports there listed in their manifests (and nothing else). Records
+    whose `rights` reserve text and data mining are left out unless `include_reserved`;
+    `license` is what the user declares for the dataset card (default "other").
 
     Memory does not grow with the store (the module's docstring says how). `workers`: worker
     processes for pass 1, 0 for none; by default one per core from PARALLEL_FROM_BYTES of store
@@ -851,7 +919,8 @@ def export(
     if workers is None:
         size = sum(path.stat().st_size for path in files)
         workers = (os.cpu_count() or 1) if size >= PARALLEL_FROM_BYTES else 0
-    selection = Selection(since, until, unique_stories, frozenset(exclude_flags))
+    selection = Selection(since, until, unique_stories, frozenset(exclude_flags),
+                          include_reserved)
     with tempfile.TemporaryDirectory(prefix="newscrawl-export-") as scratch, \
             Workers(workers) as helpers:
         index = LatestIndex(Path(scratch))
@@ -888,11 +957,14 @@ def export(
     files_written = {}
     for result in results:
         files_written.update(result.files)
-    files_written = {f"{name}.{fmt}": files_written[f"{name}.{fmt}"] for fmt in formats}
+    files_written = {f"{name}.{SUFFIXES[fmt]}": files_written[f"{name}.{SUFFIXES[fmt]}"]
+                     for fmt in formats}
     for file, info in files_written.items():
         say(f"export: wrote {file} ({info['bytes'] / 1e6:.1f} MB)")
     counts, facts = results[0].counts, results[0].facts
     assert counts is not None and facts is not None
+    if URLS_FORMAT not in formats or len(formats) > 1:
+        files_written.update(write_plot(out_dir, name, counts.per_day))
     manifest = {
         "records": counts.records,
         "by_source": {source: item.records for source, item in sorted(facts.sources.items())},
@@ -912,6 +984,16 @@ def export(
         "splits": counts.splits,
         "fill_rates": counts.fill_rates(),
         "rights_reserved": counts.rights_reserved,
+        # Records whose rights reserve text and data mining: left out by default.
+        "rights": {
+            "include_reserved": include_reserved,
+            "reserved_written": counts.rights_reserved,
+            "reserved_left_out": counts.reserved_kept - counts.rights_reserved,
+            "reserving_signals_by_source": {
+                source: dict(sorted(signals.items()))
+                for source, signals in sorted(counts.reserving_signals.items())},
+        },
+        "license": license,
         # Lines of the store that are not records, skipped (the first 100 located).
         "corrupt_lines": {"count": problem_count, "first": problems},
         "files": files_written,

@@ -123,12 +123,13 @@ def test_a_second_export_into_the_same_folder_is_refused_or_replaces_the_first(t
                         mirror=None)
     assert forced.returncode == 0, forced.log
     assert sorted(p.name for p in out.iterdir()) == [
-        "articles.datasheet.md", "articles.jsonl", "articles.manifest.json", "articles.sha256"]
+        "articles.datasheet.md", "articles.jsonl", "articles.manifest.json",
+        "articles.per-day.png", "articles.sha256"]
     assert len((out / "articles.jsonl").read_text().splitlines()) == 1
     check = subprocess.run(["sha256sum", "-c", "articles.sha256"], cwd=out, capture_output=True,
                            text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stdout.count(": OK") == 3
+    assert check.stdout.count(": OK") == 4  # data, plot, datasheet, manifest
 
     # A folder with someone else's files is never cleared.
     (out / "notes.txt").write_text("mine")
@@ -189,16 +190,17 @@ def test_datasheet_describes_the_exported_files(tmp_path):
         _record("detikinet:2", outlet="detikInet", published_at="2024-03-28T10:00:00+07:00"),
         _record("detikinet:3", outlet="detikInet", quality_flags=["partial_body"]),
     ])
-    manifest = export(data, tmp_path / "out", ["jsonl"], with_split=True)
+    manifest = export(data, tmp_path / "out", ["jsonl"], with_split=True, include_reserved=True)
     sheet = (tmp_path / "out" / "articles.datasheet.md").read_text(encoding="utf-8")
     assert "| `detikinet` | detikInet | 2 | 2024-03-27T09:55:00+07:00 | 2024-03-28T10:00:00+07:00 |" in sheet
     assert "| `antaratekno` | ANTARA | 1 |" in sheet
     assert f"`{manifest['files']['articles.jsonl']['sha256']}`" in sheet
-    assert f'"{notice}"' in sheet and "1 records carry an explicit reservation" in sheet
+    assert f'"{notice}"' in sheet and "1 records in this dataset carry a reservation" in sheet
     assert "`partial_body` 1" in sheet
     assert "train" in sheet and manifest["files"]["articles.datasheet.md"]["format"] == "datasheet"
-    again = export(data, tmp_path / "again", ["jsonl"], with_split=True)
-    assert again["files"] == manifest["files"]  # the datasheet is reproducible too
+    assert "![Articles per day per outlet](articles.per-day.png)" in sheet
+    again = export(data, tmp_path / "again", ["jsonl"], with_split=True, include_reserved=True)
+    assert again["files"] == manifest["files"]  # the datasheet and the plot are reproducible too
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
@@ -300,9 +302,11 @@ def _reference_latest(data_dirs: list, sources=None) -> tuple[list[dict], list[d
 
 
 def _reference_select(records, since=None, until=None, unique_stories=False, with_split=False,
-                      exclude_flags=()):
+                      exclude_flags=(), include_reserved=False):
     out = []
     for record in records:
+        if not include_reserved and (record.get("rights") or {}).get("reserved"):
+            continue
         day = datetime.fromisoformat(record["published_at"]).date()
         if (since and day < since) or (until and day > until):
             continue
@@ -474,7 +478,8 @@ FILTERS = [
     {"until": date(2024, 1, 31), "with_split": True},
     {"sources": ["a", "c"], "exclude_flags": ["mojibake", "partial_body"],
      "unique_stories": True, "with_split": True},
-    {"since": date(2030, 1, 1), "with_split": True},
+    {"include_reserved": True, "exclude_flags": ["short_body"]},
+    {"since": date(2030, 1, 1), "with_split": True},  # last: nothing selected
 ]
 
 
@@ -495,8 +500,9 @@ def test_streaming_export_matches_the_in_memory_reference(tmp_path, workers):
         selection = {k: v for k, v in options.items() if k != "sources"}
         latest, problems = _reference_latest(stores, options.get("sources"))
         records = _reference_select(latest, **selection)
-        kept = _reference_select(latest, **{k: v for k, v in selection.items()
-                                            if k not in ("exclude_flags", "with_split")})
+        kept = _reference_select(latest, include_reserved=True, **{
+            k: v for k, v in selection.items()
+            if k not in ("exclude_flags", "with_split", "include_reserved")})
         with_split = options.get("with_split", False)
         expected = _reference_files(records, with_split)
         for fmt, content in expected.items():

@@ -18,7 +18,14 @@ def test_a_url_list_is_rehydrated_and_each_url_judged(tmp_path):
     published = run_scrapy(["crawl", "detikinet"], tmp_path / "published")
     assert published.returncode == 0
     records = published.records("detikinet")
-    rows = [url_row(r) for r in records]
+    # What the researcher publishes: the URL list, no text.
+    release = tmp_path / "release"
+    shared = run_scrapy(["export", "--urls-only", "--out", str(release)], tmp_path / "published")
+    assert shared.returncode == 0, shared.log[-2000:]
+    rows = [json.loads(line) for line in (release / "articles.urls.jsonl").read_text().splitlines()]
+    assert rows == [url_row(r) for r in sorted(records, key=lambda r: (r["published_at"], r["id"]))]
+    assert set(rows[0]) == {"id", "source", "url", "published_at", "content_hash"}
+    records = [next(r for r in records if r["id"] == row["id"]) for row in rows]
     rows[0]["content_hash"] = "0" * 16  # the text changed since it was published
     rows.append({"id": "detikinet:7999999", "source": "detikinet", "url": GONE,
                  "published_at": None, "content_hash": "f" * 16})

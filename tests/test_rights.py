@@ -133,3 +133,57 @@ def test_a_crawl_records_each_signal_with_its_source_and_reextraction_keeps_them
     after = {r["url"].split("/")[4]: r for r in again.records("detikinet")}
     assert {k: r["rights"] for k, r in after.items()} == {
         k: r["rights"] for k, r in records.items()}
+
+    # A default export leaves the reserved records out and counts them; --include-reserved
+    # puts them in, and the datasheet says so in a visible line.
+    default = run_scrapy(["export", "--out", str(tmp_path / "default")], data, mirror=None)
+    assert default.returncode == 0, default.log[-2000:]
+    exported = [json.loads(line) for line in
+                (tmp_path / "default" / "articles.jsonl").read_text().splitlines()]
+    reserved = {k for k, r in records.items() if r["rights"]["reserved"]}
+    assert reserved == {PONSEL, OPERATOR, JARINGAN_3G, METEOR}
+    assert [r["url"].split("/")[4] for r in exported] == [CHIP]
+    manifest = json.loads((tmp_path / "default" / "articles.manifest.json").read_text())
+    assert manifest["rights"]["reserved_left_out"] == 4
+    assert manifest["rights"]["reserving_signals_by_source"] == {
+        "detikinet": {"robots.txt": 1, "tdm-header": 1, "tdmrep.json": 2}}
+    assert "left out: 4 records whose publishers reserve text and data mining" in default.log
+    sheet = (tmp_path / "default" / "articles.datasheet.md").read_text()
+    assert "4 records whose publishers reserve text and data mining were left out" in sheet
+    assert "| `detikinet` | 1 | 1 | 2 |" in sheet  # robots.txt, tdm-header, tdmrep.json
+
+    included = run_scrapy(["export", "--include-reserved", "--out", str(tmp_path / "all")],
+                          data, mirror=None)
+    assert included.returncode == 0
+    assert len((tmp_path / "all" / "articles.jsonl").read_text().splitlines()) == 5
+    sheet = (tmp_path / "all" / "articles.datasheet.md").read_text()
+    assert ("**Included on request (`--include-reserved`): 4 records whose publishers reserve "
+            "text and data mining**") in sheet
+
+
+def test_the_dataset_card_header_parses_and_lists_every_file(tmp_path):
+    import yaml
+
+    from newscrawl.export import export
+    from newscrawl.jsonl import encode_record
+
+    partition = tmp_path / "data" / "articles" / "detikinet" / "2025-06.jsonl"
+    partition.parent.mkdir(parents=True)
+    record = {"id": "detikinet:1", "source": "detikinet", "url": "https://inet.detik.com/a/d-1/x",
+              "title": "Judul", "body": "Isi.", "published_at": "2025-06-18T09:00:00+07:00",
+              "content_hash": "abc", "version": 1, "story_id": "s1"}
+    partition.write_bytes(encode_record(record))
+    out = tmp_path / "out"
+    manifest = export(tmp_path / "data", out, ["jsonl", "csv", "parquet"], license="cc-by-4.0")
+    text = (out / "articles.datasheet.md").read_text()
+    assert text.startswith("---\n")
+    card = yaml.safe_load(text.split("---\n")[1])
+    assert card["language"] == ["id"] and card["license"] == "cc-by-4.0"
+    assert card["size_categories"] == ["n<1K"]
+    assert [c["data_files"][0]["path"] for c in card["configs"]] == [
+        "articles.parquet", "articles.jsonl", "articles.csv"]
+    assert card["configs"][0]["default"] is True
+    listed = {f["name"] for f in card["newscrawl"]["files"]}
+    assert listed == {p.name for p in out.iterdir()}  # every file of the export
+    assert all(f["sha256"] == manifest["files"][f["name"]]["sha256"]
+               for f in card["newscrawl"]["files"] if "sha256" in f)

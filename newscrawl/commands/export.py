@@ -12,7 +12,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from newscrawl.commands import comma_separated, plural, quality_flags_option
 from newscrawl.config import setting
-from newscrawl.export import FORMATS, SAFE_NAME, ExportFolderNotEmpty, export
+from newscrawl.export import FORMATS, SAFE_NAME, URLS_FORMAT, ExportFolderNotEmpty, export
 from newscrawl.progress import wanted
 from newscrawl.spiders.base import parse_day
 
@@ -25,7 +25,8 @@ class Command(ScrapyCommand):
     def syntax(self) -> str:
         return (
             "[--format jsonl,csv,parquet] [--out DIR] [--only a,b] [--since D] [--until D] "
-            "[--unique-stories] [--exclude-flags f,g] [--split] [--include DIR ...] [--force]"
+            "[--unique-stories] [--exclude-flags f,g] [--split] [--include DIR ...] [--force] "
+            "[--include-reserved] [--license L] [--urls-only]"
         )
 
     def short_desc(self) -> str:
@@ -61,6 +62,22 @@ class Command(ScrapyCommand):
             "--split", action="store_true",
             help="add a train/dev/test column assigned by story (80/10/10)",
         )
+        parser.add_argument(
+            "--include-reserved", action="store_true",
+            help="also export records whose publishers reserve text and data mining (their "
+            "`rights`: TDMRep, robots.txt rules for AI crawlers, printed notices); left out by "
+            "default, and the datasheet says how many",
+        )
+        parser.add_argument(
+            "--license", default="other",
+            help="the license you declare for the dataset, for the dataset card (default "
+            "'other', with the rights summary)",
+        )
+        parser.add_argument(
+            "--urls-only", action="store_true",
+            help="write <name>.urls.jsonl (id, source, url, published_at, content_hash per "
+            "record) instead of the texts, for `scrapy rehydrate`",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -68,6 +85,11 @@ class Command(ScrapyCommand):
         unknown = sorted(set(formats) - set(FORMATS))
         if unknown or not formats:
             raise UsageError(f"formats are {', '.join(FORMATS)}; got {opts.format!r}")
+        if opts.urls_only:
+            if opts.format != "jsonl":
+                raise UsageError("--urls-only writes a URL list, not --format "
+                                 f"{opts.format}")
+            formats = [URLS_FORMAT]
         try:
             since, until = parse_day(opts.since, "--since"), parse_day(opts.until, "--until")
         except ValueError as exc:
@@ -94,7 +116,8 @@ class Command(ScrapyCommand):
             manifest = export(
                 data_dir, out, formats, sources=sources, since=since, until=until,
                 unique_stories=opts.unique_stories, with_split=opts.split, name=opts.name,
-                exclude_flags=exclude_flags,
+                exclude_flags=exclude_flags, include_reserved=opts.include_reserved,
+                license=opts.license,
                 include=[Path(d) for d in opts.include], force=opts.force,
                 command=["scrapy", "export", *sys.argv[2:]],
                 progress=(lambda line: print(line, file=sys.stderr, flush=True))
@@ -110,6 +133,13 @@ class Command(ScrapyCommand):
         else:
             print("0 records: nothing in the store matches the selection (the files are written "
                   "empty)")
+        rights = manifest["rights"]
+        if rights["include_reserved"] and rights["reserved_written"]:
+            print(f"  included on request: {plural(rights['reserved_written'], 'record')} whose "
+                  "publishers reserve text and data mining")
+        elif rights["reserved_left_out"]:
+            print(f"  left out: {plural(rights['reserved_left_out'], 'record')} whose publishers "
+                  "reserve text and data mining (--include-reserved includes them)")
         corrupt = manifest["corrupt_lines"]
         if corrupt["count"]:
             first = corrupt["first"][0]
