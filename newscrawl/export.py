@@ -594,7 +594,11 @@ def parquet_schema(with_split: bool = False) -> Any:
     types.update(
         word_count=integer, version=integer,
         image=pa.struct([("url", text), ("caption", text), ("credit", text)]),
-        rights=pa.struct([("reserved", pa.bool_()), ("notice", text)]),
+        rights=pa.struct([
+            ("reserved", pa.bool_()), ("notice", text),
+            ("signals", pa.list_(pa.struct([("source", text), ("reserved", pa.bool_()),
+                                            ("detail", text)]))),
+        ]),
         archive=pa.struct([("file", text), ("offset", integer), ("length", integer)]),
     )
     fields = []
