@@ -29,7 +29,7 @@ STORED_DESPITE = {
     "malformed_jsonld", "huge_jsonld", "absurd_date",
 }
 SETTINGS = [
-    "-s", "DOWNLOAD_TIMEOUT=1", "-s", "NEWSCRAWL_BACKOFF_BASE=0", "-s", "RETRY_TIMES=2",
+    "-s", "DOWNLOAD_TIMEOUT=2", "-s", "NEWSCRAWL_BACKOFF_BASE=0", "-s", "RETRY_TIMES=2",
     "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
 ]
@@ -48,7 +48,7 @@ def crawl(server: FaultServer, data: Path):
 def matrix(tmp_path_factory):
     data = tmp_path_factory.mktemp("faults") / "data"
     with FaultServer(ARTICLES, {n: fault for fault, n in ARTICLE_OF.items()},
-                     slow_seconds=2.5) as server:
+                     slow_seconds=3.5) as server:
         clean = {
             n: extract_record(server.site.article(n).decode(), server.article_url(n),
                               DetikInetSpider)
