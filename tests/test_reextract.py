@@ -71,7 +71,10 @@ def data_dir(crawled, tmp_path) -> Path:
 def reextract(data_dir: Path, *args: str, cwd: Path = ROOT, **env: str):
     """`scrapy reextract` with no mirror: only the archive can answer."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    environment.update(NEWSCRAWL_DATA_DIR=str(data_dir), **env)
+    # In this process unless a test asks for the pool: starting the workers costs ~2 s a run,
+    # and test_a_deleted_store_comes_back_from_the_archive checks the pool gives the same.
+    environment.update(NEWSCRAWL_DATA_DIR=str(data_dir), NEWSCRAWL_REEXTRACT_WORKERS="1")
+    environment.update(env)
     if cwd != ROOT:
         environment["PYTHONPATH"] = str(cwd)
     return run_command(["reextract", *args], environment, cwd=cwd, timeout=300)
