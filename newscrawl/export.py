@@ -11,14 +11,12 @@ An export streams, so a store of a million articles (several GB) needs no more m
 of a thousand:
 
 - pass 1 reads every stored line once and keeps, per id, only where the line of its latest
-  version is (file, offset, length), its sort key and what the filters decide, in a temporary
-  SQLite database (`LatestIndex`);
+  version is (file, offset, length), its sort key, what the filters decide and whether the line
+  already is its JSONL line, in a temporary SQLite database (`LatestIndex`); on a large store
+  it parses the partitions in worker processes, one per core;
 - pass 2 reads the kept lines back in the dataset's order, parses each once and hands it to
-  the writers (JSONL, CSV, Parquet in row groups of `PARQUET_ROWS_PER_GROUP`) while the
-  manifest's and the datasheet's figures are counted.
-
-On a large store both passes use both cores: pass 1 parses partitions in worker processes, and
-in pass 2 a worker process writes the formats after the first, reading the same ordered lines.
+  the writers (JSONL, CSV, Parquet in row groups of `PARQUET_ROWS_PER_GROUP`, compressed in a
+  thread) while the manifest's and the datasheet's figures are counted.
 
 Splits are assigned by a hash of `story_id`, so copies of one story never straddle train and
 test.
@@ -111,11 +109,11 @@ def parse_line(text: str) -> tuple[dict | None, str]:
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
-def located_lines(path: Path) -> Iterator[tuple[int, int, int, str]]:
-    """(line number, offset, length, text) of each line of a partition file; offset and length
-    are the line's bytes without its end. Lines are split and numbered as `read_store` reads
-    them in text mode (a lone "\\r" ends a line too) and decoded the same way (undecodable bytes
-    become U+FFFD), so both see the same records and locate the same problems."""
+def located_lines(path: Path) -> Iterator[tuple[int, int, bytes, str, bool]]:
+    """(line number, offset, bytes, text, exact) of each line of a partition file, without its
+    end. Lines are split and numbered as `read_store` reads them in text mode (a lone "\\r" ends
+    a line too) and decoded the same way (undecodable bytes become U+FFFD, and `exact` is
+    false), so both see the same records and locate the same problems."""
     number = offset = 0
     with path.open("rb") as handle:
         for chunk in handle:
@@ -128,7 +126,12 @@ def located_lines(path: Path) -> Iterator[tuple[int, int, int, str]]:
                     end -= 2 if piece.endswith(b"\r\n") else 1
                 elif piece.endswith(b"\r"):
                     end -= 1
-                yield number, offset, end, piece[:end].decode("utf-8", "replace")
+                line = piece[:end]
+                try:
+                    text, exact = line.decode("utf-8"), True
+                except UnicodeDecodeError:
+                    text, exact = line.decode("utf-8", "replace"), False
+                yield number, offset, line, text, exact
                 offset += len(piece)
 
 
@@ -170,10 +173,14 @@ class Selection:
     exclude_flags: frozenset[str] = frozenset()
     # Records whose `rights` reserve text and data mining are left out unless asked for.
     include_reserved: bool = False
+    # Whether a JSONL file is written (then pass 1 tells which lines can be copied into it)
+    # and with a split column.
+    jsonl: bool = False
+    with_split: bool = False
 
 
-# (id, version, instant in µs or None, file, offset, length, kept, written, story)
-IndexRow = tuple[Any, Any, "int | None", int, int, int, bool, bool, Any]
+# (id, version, instant in µs or None, file, offset, length, kept, written, story, copy)
+IndexRow = tuple[Any, Any, "int | None", int, int, int, bool, bool, Any, bool]
 
 
 @dataclass
@@ -205,7 +212,8 @@ def index_partition(path: Path, file: int, selection: Selection) -> PartitionInd
     since, until = selection.since, selection.until
     unique_stories, exclude_flags = selection.unique_stories, selection.exclude_flags
     include_reserved = selection.include_reserved
-    for number, offset, length, text in located_lines(path):
+    check_copy, with_split = selection.jsonl, selection.with_split
+    for number, offset, raw, text, exact in located_lines(path):
         out.lines += 1
         if not text or text.isspace():  # blank (strip() would copy the line)
             continue
@@ -228,8 +236,11 @@ def index_partition(path: Path, file: int, selection: Selection) -> PartitionInd
         )
         written = kept and not exclude_flags.intersection(record.get("quality_flags") or ()) \
             and (include_reserved or not reserved(record))
-        rows.append((record["id"], _version(record), instant, file, offset, length, kept,
-                     written, record.get("story_id") or record["id"]))
+        # Checked here, in the workers, so pass 2 copies the line without a look (~25 µs).
+        copy = written and check_copy and exact and not (with_split and "split" in record) \
+            and stored_as_written(record, raw)
+        rows.append((record["id"], _version(record), instant, file, offset, len(raw), kept,
+                     written, record.get("story_id") or record["id"], copy))
     return out
 
 
@@ -251,7 +262,8 @@ class LatestIndex:
             self._db.execute(f"PRAGMA {pragma}")
         self._db.execute(
             "CREATE TABLE latest (id PRIMARY KEY, version, instant INTEGER, file INTEGER, "
-            "offset INTEGER, length INTEGER, kept INTEGER, written INTEGER, story) WITHOUT ROWID"
+            "offset INTEGER, length INTEGER, kept INTEGER, written INTEGER, story, "
+            "copy INTEGER) WITHOUT ROWID"
         )
         self._db.execute("BEGIN")
 
@@ -259,18 +271,13 @@ class LatestIndex:
         """Stored lines, in reading order: each replaces what the index holds for its id unless
         that has a higher version (of equal versions the later line wins, as it always has)."""
         self._db.executemany(
-            "INSERT INTO latest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
-            "SET version = excluded.version, instant = excluded.instant, file = excluded.file, "
-            "offset = excluded.offset, length = excluded.length, kept = excluded.kept, "
-            "written = excluded.written, story = excluded.story "
-            "WHERE excluded.version >= latest.version", rows)
+            "INSERT INTO latest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) "
+            "DO UPDATE SET version = excluded.version, instant = excluded.instant, "
+            "file = excluded.file, offset = excluded.offset, length = excluded.length, "
+            "kept = excluded.kept, written = excluded.written, story = excluded.story, "
+            "copy = excluded.copy WHERE excluded.version >= latest.version", rows)
 
     def finish(self) -> None:
-        """The kept lines in the dataset's order, once, so each pass-2 process reads them by
-        rowid instead of sorting them again."""
-        self._db.execute(
-            "CREATE TABLE ordered AS SELECT file, offset, length, written FROM latest "
-            "WHERE kept ORDER BY instant, id")
         self._db.execute("COMMIT")
 
     def articles(self) -> int:
@@ -291,15 +298,13 @@ class LatestIndex:
     def close(self) -> None:
         self._db.close()
 
-
-def kept_lines(index_path: Path) -> Iterator[tuple[int, int, int, int]]:
-    """(file, offset, length, written) of the records the filters kept, in the dataset's
-    order; `written` is false for those only --exclude-flags leaves out."""
-    db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)
-    try:
-        yield from db.execute("SELECT file, offset, length, written FROM ordered ORDER BY rowid")
-    finally:
-        db.close()
+    def kept(self) -> Iterator[tuple[int, int, int, int, int]]:
+        """(file, offset, length, written, copy) of the records the filters kept, in the
+        dataset's order; `written` is false for those only --exclude-flags or their rights
+        leave out; `copy`: the stored line is the JSONL line."""
+        return self._db.execute(
+            "SELECT file, offset, length, written, copy FROM latest WHERE kept "
+            "ORDER BY instant, id")
 
 
 def index_stores(
@@ -379,13 +384,12 @@ class StoredLines:
 @dataclass(slots=True)
 class ReadBack:
     """A kept record as pass 2 read it: `record` is what is written (with its split when
-    asked), `stored` the record as parsed from the stored line `raw`; `exact`: `raw` is valid
-    UTF-8 (else it was decoded with U+FFFD for the bad bytes, as `read_store` reads it)."""
+    asked), parsed from the stored line `raw`; `copy`: `raw` is its JSONL line (pass 1 checked
+    it with `stored_as_written`)."""
 
     record: dict
-    stored: dict
     raw: bytes
-    exact: bool
+    copy: bool
 
 
 class HashedFile:
@@ -462,19 +466,19 @@ def stored_as_written(record: dict, raw: bytes) -> bool:
 class JsonlWriter:
     def __init__(self, path: Path, with_split: bool) -> None:
         self._file = HashedFile(path)
+        self._with_split = with_split
 
     def write(self, line: ReadBack) -> None:
-        record, stored = line.record, line.stored
-        if line.exact and (record is stored or "split" not in stored) \
-                and stored_as_written(stored, line.raw):
-            if record is stored:
-                self._file.write(line.raw)
-            else:  # the split, added last: `{**record, "split": …}`
-                self._file.write(memoryview(line.raw)[:-1])
-                self._file.write(b',"split":' + json.dumps(record["split"]).encode() + b"}")
-            self._file.write(b"\n")
-        else:
+        record = line.record
+        if not line.copy:
             self._file.write((record_json(record) + "\n").encode("utf-8"))
+            return
+        if self._with_split:  # added last, `{**record, "split": …}`: the stored line has none
+            self._file.write(memoryview(line.raw)[:-1])
+            self._file.write(b',"split":' + json.dumps(record["split"]).encode() + b"}")
+        else:
+            self._file.write(line.raw)
+        self._file.write(b"\n")
 
     def close(self) -> dict[str, Any]:
         return self._file.close()
@@ -784,72 +788,48 @@ class ManifestCounts:
         return {name: round(count / self.records, 4) for name, count in self.filled.items()}
 
 
-@dataclass
-class WriteJob:
-    """One process's share of pass 2: these formats (and, for one of them, the counts)."""
-
-    index_path: Path
-    files: list[Path]
-    out_dir: Path
-    name: str
-    formats: list[str]
-    with_split: bool
-    count: bool
-    rows_per_group: int | None = None  # PARQUET_ROWS_PER_GROUP (a worker process has its own)
-
-
-@dataclass
-class WriteResult:
-    files: dict[str, dict[str, Any]]
-    counts: ManifestCounts | None = None
-    facts: datasheet.DatasheetFacts | None = None
-
-
-def write_datasets(job: WriteJob, progress: Callable[[str], None] | None = None) -> WriteResult:
-    """Pass 2 for `job.formats`: the kept records in order, each read and parsed once and
-    handed to every writer (in a worker process when the formats are shared out)."""
+def write_datasets(
+    index: LatestIndex,
+    files: list[Path],
+    out_dir: Path,
+    name: str,
+    formats: list[str],
+    with_split: bool,
+    progress: Callable[[str], None],
+) -> tuple[dict[str, dict[str, Any]], ManifestCounts, datasheet.DatasheetFacts]:
+    """Pass 2: the kept records in order, each read and parsed once and handed to every
+    writer, counted for the manifest and the datasheet. Returns the files written (sha256,
+    bytes), the counts and the datasheet's facts."""
     writers: dict[str, Any] = {}
-    stored = StoredLines(job.files)
-    say = progress or (lambda message: None)
+    stored = StoredLines(files)
     try:
-        for fmt in job.formats:
-            path = job.out_dir / f"{job.name}.{SUFFIXES[fmt]}"
-            options = {"rows_per_group": job.rows_per_group} if fmt == "parquet" else {}
-            writers[fmt] = WRITERS[fmt](path, job.with_split, **options)
-        counts = ManifestCounts(job.with_split) if job.count else None
-        facts = datasheet.DatasheetFacts() if job.count else None
+        for fmt in formats:
+            writers[fmt] = WRITERS[fmt](out_dir / f"{name}.{SUFFIXES[fmt]}", with_split)
+        counts = ManifestCounts(with_split)
+        facts = datasheet.DatasheetFacts()
         outputs = list(writers.values())
-        written_count = 0
         last_report = time.monotonic()
-        for file, offset, length, written in kept_lines(job.index_path):
+        for file, offset, length, written, copy in index.kept():
             raw = stored.read(file, offset, length)
-            try:
-                text, exact = raw.decode("utf-8"), True
-            except UnicodeDecodeError:
-                text, exact = raw.decode("utf-8", "replace"), False
-            record = json.loads(text)
-            if counts is not None:
-                counts.kept(record)
+            record = json.loads(raw.decode("utf-8", "replace"))
+            counts.kept(record)
             if not written:
                 continue
-            out = record
-            if job.with_split:
-                out = {**record, "split": split_of(record.get("story_id"), record["id"])}
-            line = ReadBack(out, record, raw, exact)
+            if with_split:
+                record = {**record, "split": split_of(record.get("story_id"), record["id"])}
+            line = ReadBack(record, raw, copy)
             for writer in outputs:
                 writer.write(line)
-            if counts is not None and facts is not None:
-                counts.written(out)
-                facts.add(out)
-            written_count += 1
-            if not written_count % 10_000 and time.monotonic() - last_report >= 2.0:
+            counts.written(record)
+            facts.add(record)
+            if not counts.records % 10_000 and time.monotonic() - last_report >= 2.0:
                 last_report = time.monotonic()
-                say(f"export: {written_count:,} records written")
-        files = {}
+                progress(f"export: {counts.records:,} records written")
+        written_files = {}
         for fmt in list(writers):
             info = writers.pop(fmt).close()
-            files[f"{job.name}.{SUFFIXES[fmt]}"] = {"format": fmt, **info}
-        return WriteResult(files, counts, facts)
+            written_files[f"{name}.{SUFFIXES[fmt]}"] = {"format": fmt, **info}
+        return written_files, counts, facts
     finally:
         stored.close()
         for writer in writers.values():  # after an error: close what is open
@@ -910,7 +890,7 @@ def export(
 
     Memory does not grow with the store (the module's docstring says how). `workers`: worker
     processes for pass 1, 0 for none; by default one per core from PARALLEL_FROM_BYTES of store
-    on. Pass 2 then writes the formats after the first in one of them."""
+    on."""
     if not SAFE_NAME.fullmatch(name):
         raise ValueError(f"export name {name!r}: letters, digits, '.', '_' and '-' only")
     clear_folder(out_dir, force)
@@ -924,7 +904,7 @@ def export(
         size = sum(path.stat().st_size for path in files)
         workers = (os.cpu_count() or 1) if size >= PARALLEL_FROM_BYTES else 0
     selection = Selection(since, until, unique_stories, frozenset(exclude_flags),
-                          include_reserved)
+                          include_reserved, jsonl="jsonl" in formats, with_split=with_split)
     with tempfile.TemporaryDirectory(prefix="newscrawl-export-") as scratch, \
             Workers(workers) as helpers:
         index = LatestIndex(Path(scratch))
@@ -941,32 +921,17 @@ def export(
             say(f"export: {index.articles():,} articles (latest versions) from "
                 f"{len(stores)} store{'s' if len(stores) > 1 else ''}")
             out_dir.mkdir(parents=True, exist_ok=True)
-            # This process writes the first format and counts; one worker the others. Each
-            # process parses every record (~30 µs), so two processes, not one per format: on
-            # two cores three were no faster, and used more CPU on a machine shared with others.
-            shares = [formats[:1], formats[1:]] if helpers and len(formats) > 1 else [formats]
-            jobs = [WriteJob(index.path, files, out_dir, name, share, with_split, count=not n,
-                             rows_per_group=PARQUET_ROWS_PER_GROUP)
-                    for n, share in enumerate(shares)]
+            # Pass 2 in this process: each record parsed once for every format (a process per
+            # format parsed it again each, ~30 µs, for no gain on two cores).
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stories") as side:
                 stories = side.submit(index.stories)
-                for worker, job in zip(helpers, jobs[1:], strict=False):
-                    worker.send(write_datasets, job)
-                results = [write_datasets(jobs[0], say)]
-                results += [worker.receive() for worker, _ in zip(helpers, jobs[1:],
-                                                                  strict=False)]
+                files_written, counts, facts = write_datasets(
+                    index, files, out_dir, name, formats, with_split, say)
                 story_count = stories.result()
         finally:
             index.close()
-    files_written = {}
-    for result in results:
-        files_written.update(result.files)
-    files_written = {f"{name}.{SUFFIXES[fmt]}": files_written[f"{name}.{SUFFIXES[fmt]}"]
-                     for fmt in formats}
     for file, info in files_written.items():
         say(f"export: wrote {file} ({info['bytes'] / 1e6:.1f} MB)")
-    counts, facts = results[0].counts, results[0].facts
-    assert counts is not None and facts is not None
     if URLS_FORMAT not in formats or len(formats) > 1:
         files_written.update(write_plot(out_dir, name, counts.per_day))
     manifest = {
@@ -1085,8 +1050,7 @@ class Workers(list):
         self.clear()
 
 
-_SERVED: dict[str, Callable[..., Any]] = {
-    "index_partition": index_partition, "write_datasets": write_datasets}
+_SERVED: dict[str, Callable[..., Any]] = {"index_partition": index_partition}
 
 
 def serve() -> None:

@@ -466,6 +466,12 @@ def _odd_store(data, seed: int) -> None:
                                        ensure_ascii=False, separators=(",", ":"))
                     twice = twice.replace('"body":', '"body":"x","body":', 1)
                     handle.write(twice.encode() + b"\n")
+                    # Lines written as read into the JSONL, one with a field named split.
+                    for number, extra in enumerate([{}, {"split": "stored"}]):
+                        plain = _record(f"a:plain{number}", body='Kata "dia", – “ya”.\n\n' * 30,
+                                        **extra)
+                        handle.write(json.dumps(plain, ensure_ascii=False,
+                                                separators=(",", ":")).encode() + b"\n")
                 handle.write(b'{"id":"trunc')
 
 
