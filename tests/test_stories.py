@@ -686,3 +686,30 @@ def test_rolled_back_assignment_leaves_no_pending_keys_behind(path):
         # the row number ROOT had is reused by another record: its keys must be read anew
         assert index.assign("detik:1", DAILY_1).is_new_story
         assert index.assign("kompas:2", DAILY_1).duplicate_of == "detik:1"
+
+
+def test_reconcile_in_bulk_keeps_the_golden_clusters(open_ledger):
+    """Store lines that carry their story (the first half) go in through the bulk path; those
+    without one (the second half) are assigned in order against them: the clusters are the
+    golden ones either way."""
+    records = golden_corpus()
+    half = len(records) // 2
+
+    def story_of(record_id: str) -> str:
+        founder = GOLDEN_JOINS.get(record_id, (record_id, None))[0]
+        return stories.story_id_for(founder)
+
+    lines = [
+        {"id": record_id, "body": body, "story_id": story_of(record_id),
+         "duplicate_of": GOLDEN_JOINS.get(record_id, (None, None))[0]}
+        for record_id, body in records[:half]
+    ] + [{"id": record_id, "body": body} for record_id, body in records[half:]]
+    with open_ledger() as led:
+        index = StoryIndex(led)
+        assert index.reconcile(lines, batch_size=64) == len(records)
+        for number, (record_id, _body) in enumerate(records):
+            match = index.get(record_id)
+            assert match.story_id == story_of(record_id), record_id
+            assert match.duplicate_of == GOLDEN_JOINS.get(record_id, (None, None))[0]
+            if number >= half and record_id in GOLDEN_JOINS:  # assigned, so measured again
+                assert match.similarity == GOLDEN_JOINS[record_id][1]
