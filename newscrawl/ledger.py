@@ -40,7 +40,7 @@ Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`)::
     story_bands   LSH band keys -> story_members.id (WITHOUT ROWID, clustered on key)
       band_key INTEGER, member INTEGER, PRIMARY KEY (band_key, member)
 
-    story_pending the band keys of the newest members, not yet in story_bands
+    story_pending the band keys of the newest members, not yet in story_bands (schema 2)
       member INTEGER PRIMARY KEY (story_members.id), band_keys BLOB (int64 little-endian)
 
     meta          key -> value (e.g. the MinHash parameters the signatures were made with)
@@ -116,7 +116,9 @@ __all__ = [
     "utc_iso",
 ]
 
-SCHEMA_VERSION = 1
+# 2: story_pending. Code of schema 1 would neither read nor move the pending band keys (it would
+# miss candidates), so it refuses a ledger this code has opened; this code upgrades a 1 in place.
+SCHEMA_VERSION = 2
 logger = logging.getLogger(__name__)
 
 _SCHEMA = """

@@ -713,3 +713,18 @@ def test_reconcile_in_bulk_keeps_the_golden_clusters(open_ledger):
             assert match.duplicate_of == GOLDEN_JOINS.get(record_id, (None, None))[0]
             if number >= half and record_id in GOLDEN_JOINS:  # assigned, so measured again
                 assert match.similarity == GOLDEN_JOINS[record_id][1]
+
+
+def test_a_schema_1_ledger_is_upgraded_and_its_band_keys_still_match(path):
+    """Before story_pending (schema 1) every band key was in story_bands: such a ledger opens,
+    gains the table, and its members still attract copies."""
+    with SqliteLedger(path) as led:
+        index = StoryIndex(led)
+        values = stories.signature_values(ORIGINAL)
+        member = NewStoryMember(ROOT, stories.story_id_for(ROOT), None, None, None,
+                                values.tobytes())
+        led.add_story_members([(member, stories.band_keys(values, index.rows))])  # story_bands
+        led.conn.executescript("DROP TABLE story_pending; PRAGMA user_version=1;")
+    with SqliteLedger(path) as led:
+        assert led.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert StoryIndex(led).assign("kompas:1", SYNDICATED).duplicate_of == ROOT
