@@ -63,8 +63,8 @@ writes again): most of an ``assign()``'s time. A new member's keys therefore go 
 ``story_pending`` (one row, appended), and every ``pending_limit`` members they move into
 ``story_bands`` in one sorted pass, which touches each page once for many members. Lookups ask
 both tiers; each connection keeps the pending tier's keys in a dict (at most ``pending_limit``
-members, ~18 MiB of RSS at the default), read incrementally (rows past the newest it has seen, inside
-the lookup's transaction) and reloaded when another process moved or pruned them (the
+members, ~18 MiB of RSS at the default), read incrementally (rows past the newest it has seen,
+inside the lookup's transaction) and reloaded when another process moved or pruned them (the
 ``story_pending_generation`` meta value changes), so every process sees every member.
 
 :class:`SqliteLedger` implements the :class:`newscrawl.ledger_protocol.Ledger` protocol; the
