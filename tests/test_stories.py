@@ -438,7 +438,8 @@ def test_story_index_does_not_keep_signatures_in_memory(index):
     if isinstance(index.ledger, SqliteLedger):
         conn = index.ledger.conn
         rows = conn.execute("SELECT COUNT(*) FROM story_bands").fetchone()[0]
-        rows += conn.execute("SELECT SUM(LENGTH(band_keys)) / 8 FROM story_pending").fetchone()[0] or 0
+        pending = conn.execute("SELECT SUM(LENGTH(band_keys)) / 8 FROM story_pending")
+        rows += pending.fetchone()[0] or 0
     else:
         client, prefix = index.ledger.redis, index.ledger.prefix
         rows = sum(client.scard(key) for key in client.scan_iter(prefix + "story:band:*"))
@@ -483,7 +484,10 @@ def golden_corpus(seed: int = 15) -> list[tuple[str, str]]:
         elif bases and roll < 0.28:  # a paragraph cut or added
             src = rng.choice(bases[-60:])
             cut = rng.randrange(0, max(1, len(src) - 40))
-            ws = src[:cut] + src[cut + rng.randint(10, 40):] if rng.random() < 0.5 else src + words(30)
+            if rng.random() < 0.5:
+                ws = src[:cut] + src[cut + rng.randint(10, 40) :]
+            else:
+                ws = src + words(30)
         elif bases and roll < 0.36:  # same topic: shares a sentence or two, otherwise new
             src = rng.choice(bases[-60:])
             start = rng.randrange(0, max(1, len(src) - 25))
@@ -629,7 +633,8 @@ def test_bulk_insert_numbers_in_order_and_skips_members_already_there(index):
     assert index.get(ROOT).story_id == stories.story_id_for(ROOT)
     first, kompas, detik = (index.ledger.story_member(r) for r in (ROOT, "kompas:1", "detik:1"))
     assert first.member < kompas.member < detik.member
-    assert (kompas.story_id, kompas.duplicate_of, kompas.signature) == ("s1", ROOT, values.tobytes())
+    assert (kompas.story_id, kompas.duplicate_of) == ("s1", ROOT)
+    assert kompas.signature == values.tobytes()
     found = index.ledger.story_candidates(keys)
     assert [m.record_id for m in found][0] == "kompas:1"
     assert index.assign("tribunnews:1", THIRD_COPY).story_id == "s1"
