@@ -293,7 +293,9 @@ def run_monitors(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> l
     # and hourly runs are no baseline for it.
     backfill = bool(report.get("backfill"))
     earlier = next((r for r in history if (r.get("discovery") or {}).get("links")), None)
-    if earlier is not None and not backfill:
+    # A process of a distributed crawl sees only the pages the shared queue gave it: a feed
+    # another process read is no silent feed.
+    if earlier is not None and not backfill and not report.get("distributed"):
         cross = discovery_cross_check(discovery.get("links") or {}, earlier["discovery"]["links"])
         if cross is not None:
             monitors.append(cross)

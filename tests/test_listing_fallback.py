@@ -118,6 +118,9 @@ def test_a_source_that_stopped_giving_links_is_named_while_another_still_does():
     assert failed["detail"] == "feed still lists 20 articles; listing found 0 (last run 20)"
     # Every source silent is not this monitor's verdict (articles_found says it).
     assert runs.discovery_cross_check({}, {"listing": 20}) is None
+    # A process of a distributed crawl reads only what the shared queue gives it.
+    shared = {**report(links={"feed": 20}), "distributed": True}
+    assert runs.judge(shared, [runs.judge(before, [])])["status"] == "healthy"
 
 
 def test_an_empty_backfill_window_is_not_drift():
