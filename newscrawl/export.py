@@ -905,11 +905,11 @@ def export(
         workers = (os.cpu_count() or 1) if size >= PARALLEL_FROM_BYTES else 0
     selection = Selection(since, until, unique_stories, frozenset(exclude_flags),
                           include_reserved, jsonl="jsonl" in formats, with_split=with_split)
-    with tempfile.TemporaryDirectory(prefix="newscrawl-export-") as scratch, \
-            Workers(workers) as helpers:
+    with tempfile.TemporaryDirectory(prefix="newscrawl-export-") as scratch:
         index = LatestIndex(Path(scratch))
         try:
-            problem_count, problems = index_stores(files, selection, index, helpers, say)
+            with Workers(workers) as helpers:  # gone before pass 2, with their memory
+                problem_count, problems = index_stores(files, selection, index, helpers, say)
             unparsable = index.unparsable_date()
             if unparsable:  # the error the in-memory export raised
                 stored = StoredLines(files)
