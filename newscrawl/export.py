@@ -278,6 +278,11 @@ class LatestIndex:
             "copy = excluded.copy WHERE excluded.version >= latest.version", rows)
 
     def finish(self) -> None:
+        """The kept lines in the dataset's order, sorted once into a table that each pass-2
+        process reads by rowid (`kept_lines`)."""
+        self._db.execute(
+            "CREATE TABLE ordered AS SELECT file, offset, length, written, copy FROM latest "
+            "WHERE kept ORDER BY instant, id")
         self._db.execute("COMMIT")
 
     def articles(self) -> int:
@@ -298,13 +303,17 @@ class LatestIndex:
     def close(self) -> None:
         self._db.close()
 
-    def kept(self) -> Iterator[tuple[int, int, int, int, int]]:
-        """(file, offset, length, written, copy) of the records the filters kept, in the
-        dataset's order; `written` is false for those only --exclude-flags or their rights
-        leave out; `copy`: the stored line is the JSONL line."""
-        return self._db.execute(
-            "SELECT file, offset, length, written, copy FROM latest WHERE kept "
-            "ORDER BY instant, id")
+
+def kept_lines(index_path: Path) -> Iterator[tuple[int, int, int, int, int]]:
+    """(file, offset, length, written, copy) of the records the filters kept, in the dataset's
+    order; `written` is false for those only --exclude-flags or their rights leave out;
+    `copy`: the stored line is the JSONL line."""
+    db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)
+    try:
+        yield from db.execute(
+            "SELECT file, offset, length, written, copy FROM ordered ORDER BY rowid")
+    finally:
+        db.close()
 
 
 def index_stores(
@@ -789,17 +798,18 @@ class ManifestCounts:
 
 
 def write_datasets(
-    index: LatestIndex,
+    index_path: Path,
     files: list[Path],
     out_dir: Path,
     name: str,
     formats: list[str],
     with_split: bool,
-    progress: Callable[[str], None],
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, dict[str, Any]], ManifestCounts, datasheet.DatasheetFacts]:
-    """Pass 2: the kept records in order, each read and parsed once and handed to every
-    writer, counted for the manifest and the datasheet. Returns the files written (sha256,
-    bytes), the counts and the datasheet's facts."""
+    """Pass 2 for `formats` (in a worker process for the CSV on a large store): the kept
+    records in order, each read and parsed once and handed to every writer, counted for the
+    manifest and the datasheet. Returns the files written (sha256, bytes), the counts and the
+    datasheet's facts."""
     writers: dict[str, Any] = {}
     stored = StoredLines(files)
     try:
@@ -809,7 +819,7 @@ def write_datasets(
         facts = datasheet.DatasheetFacts()
         outputs = list(writers.values())
         last_report = time.monotonic()
-        for file, offset, length, written, copy in index.kept():
+        for file, offset, length, written, copy in kept_lines(index_path):
             raw = stored.read(file, offset, length)
             record = json.loads(raw.decode("utf-8", "replace"))
             counts.kept(record)
@@ -822,7 +832,8 @@ def write_datasets(
                 writer.write(line)
             counts.written(record)
             facts.add(record)
-            if not counts.records % 10_000 and time.monotonic() - last_report >= 2.0:
+            if progress and not counts.records % 10_000 \
+                    and time.monotonic() - last_report >= 2.0:
                 last_report = time.monotonic()
                 progress(f"export: {counts.records:,} records written")
         written_files = {}
@@ -921,13 +932,25 @@ def export(
             say(f"export: {index.articles():,} articles (latest versions) from "
                 f"{len(stores)} store{'s' if len(stores) > 1 else ''}")
             out_dir.mkdir(parents=True, exist_ok=True)
-            # Pass 2 in this process: each record parsed once for every format (a process per
-            # format parsed it again each, ~30 µs, for no gain on two cores).
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stories") as side:
+            # Pass 2: this process parses each record once for its formats and the counts; on
+            # a large store a worker parses it again for the CSV (its rows, ~33 µs a record,
+            # were the longest share of this process's time, and the second core had little
+            # else to do than Parquet's compression).
+            apart = ["csv"] if workers and "csv" in formats and len(formats) > 1 else []
+            here = [fmt for fmt in formats if fmt not in apart]
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stories") as side, \
+                    Workers(1 if apart else 0) as helpers:
                 stories = side.submit(index.stories)
-                files_written, counts, facts = write_datasets(
-                    index, files, out_dir, name, formats, with_split, say)
+                for worker in helpers:
+                    worker.send(write_datasets, index.path, files, out_dir, name, apart,
+                                with_split)
+                files_here, counts, facts = write_datasets(
+                    index.path, files, out_dir, name, here, with_split, say)
+                files_apart = helpers[0].receive()[0] if helpers else {}
                 story_count = stories.result()
+            files_written = {file: info for fmt in formats
+                             for file, info in {**files_here, **files_apart}.items()
+                             if file == f"{name}.{SUFFIXES[fmt]}"}
         finally:
             index.close()
     for file, info in files_written.items():
@@ -1050,7 +1073,8 @@ class Workers(list):
         self.clear()
 
 
-_SERVED: dict[str, Callable[..., Any]] = {"index_partition": index_partition}
+_SERVED: dict[str, Callable[..., Any]] = {
+    "index_partition": index_partition, "write_datasets": write_datasets}
 
 
 def serve() -> None:
