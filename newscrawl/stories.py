@@ -91,6 +91,7 @@ __all__ = [
     "SHINGLE_SIZE",
     "THRESHOLD",
     "StoryIndex",
+    "SignatureSpec",
     "StoryMatch",
     "band_keys",
     "choose_rows",
@@ -347,6 +348,13 @@ def band_keys(hashvalues: np.ndarray, rows: int) -> list[int]:
     return np.frombuffer(digests, dtype="<i8").tolist()
 
 
+class Unset:
+    """The type of :data:`UNSET`: "not given", where ``None`` is a meaningful value."""
+
+
+UNSET = Unset()
+
+
 def story_id_for(record_id: str) -> str:
     """The story id a record founds: 16 hex digits of BLAKE2b(record id), stable across runs."""
     return hashlib.blake2b(record_id.encode("utf-8"), digest_size=8).hexdigest()
@@ -356,6 +364,24 @@ def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(iterable)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureSpec:
+    """The parameters a story index makes its signatures with (see :attr:`StoryIndex.spec`)."""
+
+    num_perm: int
+    shingle_size: int
+    scheme: str
+    min_words: int
+
+    def values(self, body: str) -> np.ndarray | None:
+        """The body's MinHash values (little-endian uint32, as stored), or ``None`` when it is
+        too short (< ``min_words``) to match."""
+        joined, lengths = _word_bytes(body or "")
+        if len(lengths) < self.min_words:
+            return None
+        return _signature_values(joined, lengths, self.shingle_size, self.num_perm, self.scheme)
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,13 +462,15 @@ class StoryIndex:
         values = self.signature_values(body)
         return None if values is None else _lean(values, self.scheme)
 
+    @property
+    def spec(self) -> SignatureSpec:
+        """How this index makes signatures (picklable: worker processes make them too)."""
+        return SignatureSpec(self.num_perm, self.shingle_size, self.scheme, self.min_words)
+
     def signature_values(self, body: str) -> np.ndarray | None:
         """The body's MinHash values (little-endian uint32, as stored), or ``None`` when it is
         too short (< ``min_words``) to match."""
-        joined, lengths = _word_bytes(body or "")
-        if len(lengths) < self.min_words:
-            return None
-        return _signature_values(joined, lengths, self.shingle_size, self.num_perm, self.scheme)
+        return self.spec.values(body)
 
     def get(self, record_id: str) -> StoryMatch | None:
         """The assignment made earlier for ``record_id``, if any."""
@@ -452,17 +480,25 @@ class StoryIndex:
         return StoryMatch(member.story_id, member.duplicate_of, member.similarity)
 
     def assign(
-        self, record_id: str, body: str, published_at: str | None = None
+        self,
+        record_id: str,
+        body: str,
+        published_at: str | None = None,
+        *,
+        values: np.ndarray | None | Unset = UNSET,
     ) -> StoryMatch:
         """Put ``record_id`` in the story of its most similar earlier record (Jaccard estimate
         >= threshold), or let it found a new story.
 
+        ``values``: the body's signature when it was already made (``signature_values(body)``,
+        e.g. in a worker process); by default it is made here.
         Idempotent: a record assigned before keeps its assignment (later versions too).
         """
         # The signature is made before the transaction, which it would otherwise hold for most
         # of the call. A record assigned before is found inside (the dedupe stage only calls
         # this for new records, so asking first as well would cost every call a query).
-        values = self.signature_values(body)
+        if isinstance(values, Unset):
+            values = self.signature_values(body)
         keys = [] if values is None else band_keys(values, self.rows)
         # One write transaction (BEGIN IMMEDIATE): lookup and insert see one state, also
         # when several crawler processes share the ledger.

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -584,6 +585,21 @@ def test_assignments_equal_the_golden_ones(index):
             assert match.story_id == stories.story_id_for(match.duplicate_of)
             joins[record_id] = (match.duplicate_of, match.similarity)
     assert joins == GOLDEN_JOINS
+
+
+def test_signatures_made_in_another_process_give_the_same_assignments(index):
+    """A worker process given the index's (pickled) spec makes the signatures; assigning with
+    them gives the golden clusters, and a body too short to match stays alone."""
+    corpus = golden_corpus()
+    with ProcessPoolExecutor(1) as pool:
+        made = list(pool.map(index.spec.values, [body for _, body in corpus]))
+    joins = {}
+    for (record_id, body), values in zip(corpus, made, strict=True):
+        match = index.assign(record_id, body, values=values)
+        if match.duplicate_of is not None:
+            joins[record_id] = (match.duplicate_of, match.similarity)
+    assert joins == GOLDEN_JOINS
+    assert index.spec.values("terlalu pendek") is None
 
 
 @pytest.mark.parametrize("scheme", ["affine32", "legacy"])
