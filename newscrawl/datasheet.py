@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newscrawl.datacard import card_header
-from newscrawl.items import FIELD_ORDER
+from newscrawl.fields import FIELD_ORDER
 from newscrawl.plot import INSTALL_HINT
 
 # Reserved-rights notices quoted in the datasheet (the first ones in sorted order).

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl import datasheet
-from newscrawl.items import FIELD_ORDER
+from newscrawl.fields import FIELD_ORDER
 from newscrawl.urllist import url_row
 
 FORMATS = ("jsonl", "csv", "parquet")

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import scrapy
 
+from newscrawl.fields import FIELD_ORDER, REQUIRED_FIELDS, quality_flag_names
+
+__all__ = ["FIELD_ORDER", "REQUIRED_FIELDS", "Article", "quality_flag_names"]
+
 
 class Article(scrapy.Item):
     id = scrapy.Field(doc="source + ':' + the site's own article id (else a hash of the URL)")
@@ -40,49 +44,3 @@ class Article(scrapy.Item):
     archive = scrapy.Field(doc="{file, offset, length} of the archived response (WARC)")
     crawled_at = scrapy.Field(doc="UTC ISO 8601")
     quality_flags = scrapy.Field(doc="problems found but not fatal")
-
-
-FIELD_ORDER: tuple[str, ...] = (
-    "id",
-    "source",
-    "outlet",
-    "section",
-    "url",
-    "title",
-    "description",
-    "authors",
-    "editors",
-    "editor_codes",
-    "dateline",
-    "published_at",
-    "modified_at",
-    "date_source",
-    "body",
-    "tags",
-    "category",
-    "image",
-    "language",
-    "word_count",
-    "content_hash",
-    "version",
-    "previous_content_hash",
-    "story_id",
-    "duplicate_of",
-    "rights",
-    "parser",
-    "archive",
-    "crawled_at",
-    "quality_flags",
-)
-# Scrapy sorts Item.fields by name; records are written in FIELD_ORDER instead.
-REQUIRED_FIELDS: tuple[str, ...] = ("url", "title", "body", "published_at")
-
-
-def quality_flag_names() -> tuple[str, ...]:
-    """The quality flags a record can carry, as the JSON Schema lists them."""
-    import json
-    from pathlib import Path
-
-    schema = json.loads((Path(__file__).parent / "schema" / "article.schema.json").read_text(
-        encoding="utf-8"))
-    return tuple(schema["properties"]["quality_flags"]["items"]["enum"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.export import read_store
-from newscrawl.items import FIELD_ORDER
+from newscrawl.fields import FIELD_ORDER
 
 # Fields whose fill rate `stats` reports (the ones that differ between outlets and layouts).
 FILL_FIELDS = ("authors", "editors", "editor_codes", "dateline", "description", "modified_at",

@@ -117,6 +117,17 @@ def test_every_stored_record_matches_the_published_schema(crawl):
         jsonschema.validate(record, schema)
 
 
+def test_the_item_the_field_list_and_the_published_schema_name_the_same_fields():
+    """The Scrapy item, the Scrapy-free field list the export uses and the JSON Schema agree,
+    so no field is crawled and then left out of an export, or exported but undocumented."""
+    from newscrawl.fields import FIELD_ORDER
+    from newscrawl.items import Article
+
+    schema = json.loads((ROOT / "newscrawl" / "schema" / "article.schema.json").read_text())
+    assert set(Article.fields) == set(FIELD_ORDER) == set(schema["properties"])
+    assert len(FIELD_ORDER) == len(set(FIELD_ORDER))
+
+
 def test_records_too_large_to_be_articles_are_dropped_with_a_reason():
     from newscrawl.pipelines.validate import missing_reason
 
