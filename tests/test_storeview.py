@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
-from conftest import mirror_ids, run_scrapy
+from conftest import ROOT, mirror_ids, run_scrapy
 
 from newscrawl.storeview import find, sample, store_stats, summaries
 
@@ -90,3 +93,18 @@ def test_the_views_say_when_there_is_no_store(tmp_path):
         result = view(tmp_path / "empty", command)
         assert result.returncode == 6 and "no store under" in result.log
         assert "Traceback" not in result.log
+
+
+@pytest.mark.parametrize("command", [["stats"], ["status"], ["sample", "-n", "20"]])
+def test_a_reader_that_goes_away_ends_the_output_without_a_traceback(data, command):
+    """`scrapy stats | head -1`: the command stops writing, prints no traceback and keeps the
+    exit code it had (status: the last run's verdict, healthy here)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    env["NEWSCRAWL_DATA_DIR"] = str(data)
+    process = subprocess.Popen([sys.executable, "-m", "scrapy", *command], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before the first line
+    _, err = process.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()[-2000:]
+    assert process.returncode == 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.exceptions import UsageError
 
@@ -13,6 +16,25 @@ from newscrawl.config import problems as config_problems
 from newscrawl.config import setting
 from newscrawl.items import quality_flag_names
 from newscrawl.mirror import mirror_problem
+
+Run = TypeVar("Run", bound=Callable[..., None])
+
+
+def survives_closed_pipe(run: Run) -> Run:
+    """A command's ``run`` that stops writing quietly when its reader goes away
+    (``scrapy status | head``), as Unix tools do: no traceback, the exit code the command had
+    set. Whatever it stored before is already safe (a closed pipe is no crash of the store)."""
+
+    @functools.wraps(run)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            run(self, *args, **kwargs)
+        except BrokenPipeError:
+            # Python would report the pipe again when it flushes stdout at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+
+    return wrapper  # type: ignore[return-value]
 
 
 def comma_separated(value: str | None) -> list[str]:

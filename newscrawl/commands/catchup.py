@@ -16,6 +16,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from newscrawl import datadir, runs
+from newscrawl.commands import survives_closed_pipe
 from newscrawl.config import setting
 from newscrawl.pipelines.guard import STORAGE_ERRORS
 from newscrawl.state import CrawlState
@@ -31,6 +32,7 @@ class Command(ScrapyCommand):
     def short_desc(self) -> str:
         return "Read this machine's stored records into the crawl state (ledger or Redis), no crawl"
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))

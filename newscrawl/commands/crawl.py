@@ -22,7 +22,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import runs
-from newscrawl.commands import SetupChecked
+from newscrawl.commands import SetupChecked, survives_closed_pipe
 from newscrawl.config import setting
 from newscrawl.monitoring import SourceVerdict
 
@@ -46,6 +46,7 @@ class Command(SetupChecked, ScrapyCrawl):
                 raise UsageError(str(exc)) from None
         self.check_setup(self.settings)
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
         if self.said_setup_problem("crawl"):

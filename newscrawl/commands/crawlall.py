@@ -19,7 +19,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import datadir, runs
-from newscrawl.commands import SetupChecked, comma_separated
+from newscrawl.commands import SetupChecked, comma_separated, survives_closed_pipe
 from newscrawl.config import setting
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.monitoring import SourceVerdict, source_verdict
@@ -124,6 +124,7 @@ class Command(SetupChecked, ScrapyCommand):
                                  else message) from None
         return spider_args
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
         message = self.said_setup_problem("crawlall")

@@ -41,6 +41,7 @@ from typing import Any
 
 from scrapy.commands import ScrapyCommand
 
+from newscrawl.commands import survives_closed_pipe
 from newscrawl.commands.extract import extract_file
 from newscrawl.config import setting
 from newscrawl.evaluation import EXACT_FIELDS, PageScore, aggregate, score_record
@@ -204,6 +205,7 @@ class Command(ScrapyCommand):
             "meta, the sites' clean-up and the generic body path on)",
         )
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
         if opts.pages:

@@ -10,7 +10,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from newscrawl.commands import comma_separated, plural, quality_flags_option
+from newscrawl.commands import comma_separated, plural, quality_flags_option, survives_closed_pipe
 from newscrawl.config import setting
 from newscrawl.export import FORMATS, SAFE_NAME, URLS_FORMAT, ExportFolderNotEmpty, export
 from newscrawl.progress import wanted
@@ -79,6 +79,7 @@ class Command(ScrapyCommand):
             "record) instead of the texts, for `scrapy rehydrate`",
         )
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         formats = comma_separated(opts.format)

@@ -19,6 +19,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
 
+from newscrawl.commands import survives_closed_pipe
 from newscrawl.extraction import ExtractOptions, SiteParser
 from newscrawl.extraction.parser import DEFAULT_OPTIONS
 from newscrawl.loaders import complete_record
@@ -59,6 +60,7 @@ class Command(ScrapyCommand):
             "path alone)",
         )
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 2:
             raise UsageError("expected a spider name and a file")

@@ -25,7 +25,12 @@ from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import runs
 from newscrawl.archive import archive_files, recover_open_files
-from newscrawl.commands import SetupChecked, comma_separated, quality_flags_option
+from newscrawl.commands import (
+    SetupChecked,
+    comma_separated,
+    quality_flags_option,
+    survives_closed_pipe,
+)
 from newscrawl.config import setting
 from newscrawl.lock import LockHeld, RunLock
 from newscrawl.progress import wanted
@@ -105,6 +110,7 @@ class Command(SetupChecked, ScrapyCommand):
         else:
             self.log_file = Path(self.settings.get("LOG_FILE") or opts.logfile)
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
         include, only = self.include, self.only

@@ -25,7 +25,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import runs
-from newscrawl.commands import SetupChecked, comma_separated
+from newscrawl.commands import SetupChecked, comma_separated, survives_closed_pipe
 from newscrawl.config import setting
 from newscrawl.monitoring import SourceVerdict
 from newscrawl.state import CrawlState
@@ -74,6 +74,7 @@ class Command(SetupChecked, ScrapyCommand):
         self.unclaimed = len(unclaimed)
         self.check_setup(self.settings)
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
         if self.said_setup_problem("rehydrate"):

@@ -14,7 +14,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl import runs
-from newscrawl.commands import comma_separated
+from newscrawl.commands import comma_separated, survives_closed_pipe
 from newscrawl.config import setting
 from newscrawl.storeview import ordered, sample
 
@@ -39,6 +39,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--seed", type=int, help="the same seed draws the same articles")
         parser.add_argument("--json", action="store_true", help="one JSON line per record")
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         if args:

@@ -15,6 +15,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.commands import survives_closed_pipe
 from newscrawl.config import setting
 from newscrawl.storeview import find, ordered
 
@@ -36,6 +37,7 @@ class Command(ScrapyCommand):
                             help="every stored version, oldest first")
         parser.add_argument("--json", action="store_true", help="one JSON line per record")
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         if len(args) != 1:

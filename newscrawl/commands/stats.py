@@ -14,7 +14,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from newscrawl import runs
-from newscrawl.commands import comma_separated, plural
+from newscrawl.commands import comma_separated, plural, survives_closed_pipe
 from newscrawl.config import setting
 from newscrawl.storeview import store_stats, summaries
 
@@ -35,6 +35,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--only", help="comma-separated sources")
         parser.add_argument("--json", action="store_true", help="print JSON")
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))

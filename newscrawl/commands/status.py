@@ -15,7 +15,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from newscrawl import runs
-from newscrawl.commands import plural
+from newscrawl.commands import plural, survives_closed_pipe
 from newscrawl.config import setting
 
 
@@ -36,6 +36,7 @@ class Command(ScrapyCommand):
             help="exit 7 when the last run finished longer ago than this",
         )
 
+    @survives_closed_pipe
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
         data_dir = Path(setting(self.settings, "NEWSCRAWL_DATA_DIR"))
@@ -46,10 +47,10 @@ class Command(ScrapyCommand):
             return
         names = sorted(self.crawler_process.spider_loader.list())
         rows = [runs.source_status(name, reports) for name in names]
+        self.exitcode = runs.exit_code(reports[0].get("sources", []))  # also if stdout closes
         print(f"last run {reports[0].get('run_id')} finished {reports[0].get('finished')}; "
               f"{plural(len(reports), 'run')} read")
         print(runs.render_status(rows))
-        self.exitcode = runs.exit_code(reports[0].get("sources", []))
         if opts.max_age_hours is not None:
             finished = datetime.fromisoformat(reports[0]["finished"])
             age = datetime.now(timezone.utc) - finished
