@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import socket
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ from newscrawl.stories import StoryIndex
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ _CRAWLER_ATTRIBUTE = "newscrawl_state"
 
 class CrawlState:
     def __init__(self, data_dir: str | Path, redis_url: str | None = None,
-                 redis_timeout: float | None = None):
+                 redis_timeout: float | None = None, story_window_days: float = 0):
         self.data_dir = Path(data_dir)
         self.articles_dir = self.data_dir / "articles"
         self.redis_url = redis_url
@@ -73,9 +75,18 @@ class CrawlState:
             )
             self.store_id = ""
         self.stories = StoryIndex(self.ledger)
+        self.story_window_days = story_window_days
         self.repaired_lines = 0
         self.corrupt_lines = 0
         self.reconciled = self.catch_up_with_store()
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> CrawlState:
+        """The crawl state the settings describe (data directory, Redis, story window)."""
+        return cls(setting(settings, "NEWSCRAWL_DATA_DIR"),
+                   setting(settings, "NEWSCRAWL_REDIS_URL") or None,
+                   setting(settings, "NEWSCRAWL_REDIS_TIMEOUT"),
+                   setting(settings, "NEWSCRAWL_STORY_WINDOW_DAYS"))
 
     @classmethod
     def of(cls, crawler: Crawler) -> CrawlState:
@@ -83,10 +94,7 @@ class CrawlState:
         read-only data directory, an unreachable Redis); a later call tries again."""
         state = getattr(crawler, _CRAWLER_ATTRIBUTE, None)
         if state is None:
-            settings = crawler.settings
-            state = cls(setting(settings, "NEWSCRAWL_DATA_DIR"),
-                        setting(settings, "NEWSCRAWL_REDIS_URL") or None,
-                        setting(settings, "NEWSCRAWL_REDIS_TIMEOUT"))
+            state = cls.from_settings(crawler.settings)
             setattr(crawler, _CRAWLER_ATTRIBUTE, state)
             # engine_stopped comes after every pipeline's close_spider and every
             # spider_closed handler: nothing uses the state after it.
@@ -107,6 +115,10 @@ class CrawlState:
         if not self.articles_dir.exists():
             return 0
         added = 0
+        matchable_since = (
+            datetime.now(timezone.utc) - timedelta(days=self.story_window_days)
+            if self.story_window_days > 0 else None
+        )
         for path in sorted(self.articles_dir.rglob("*.jsonl")):
             offset = int(self.ledger.get_meta(self.partition_key(path)) or 0)
             if path.stat().st_size == offset:
@@ -123,7 +135,7 @@ class CrawlState:
                     self.corrupt_lines += corrupt
                     with self.ledger.batch():
                         added += self.ledger.reconcile(records)
-                        self.stories.reconcile(records)
+                        self.stories.reconcile(records, matchable_since=matchable_since)
                         self.ledger.set_meta(self.partition_key(path), str(size))
             finally:
                 os.close(handle)

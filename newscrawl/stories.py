@@ -355,6 +355,17 @@ class Unset:
 UNSET = Unset()
 
 
+def _instant(value: Any) -> datetime | None:
+    """An ISO 8601 instant with its offset, else None (a naive or unreadable one decides nothing)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
 def story_id_for(record_id: str) -> str:
     """The story id a record founds: 16 hex digits of BLAKE2b(record id), stable across runs."""
     return hashlib.blake2b(record_id.encode("utf-8"), digest_size=8).hexdigest()
@@ -541,14 +552,24 @@ class StoryIndex:
             best_cand.story_id, best_cand.duplicate_of or best_cand.record_id, round(best[0], 4)
         )
 
-    def reconcile(self, records: Iterable[dict[str, Any]], *, batch_size: int = 1000) -> int:
+    def reconcile(
+        self,
+        records: Iterable[dict[str, Any]],
+        *,
+        batch_size: int = 1000,
+        matchable_since: datetime | None = None,
+    ) -> int:
         """Add store records missing from the index; returns how many were added.
 
         ``records`` are store lines (``id``, ``body``, ``story_id``, ``duplicate_of``,
-        ``published_at``). The store is the truth: a record carrying a ``story_id`` keeps it
-        (and its ``duplicate_of``); one without is assigned as new. Records that keep their
-        story are written ``batch_size`` at a time (one bulk insert); one to assign first
-        writes those before it, so it is matched against every earlier record, as in a crawl.
+        ``published_at``, ``crawled_at``). The store is the truth: a record carrying a
+        ``story_id`` keeps it (and its ``duplicate_of``); one without is assigned as new.
+        Records that keep their story are written ``batch_size`` at a time (one bulk insert);
+        one to assign first writes those before it, so it is matched against every earlier
+        record, as in a crawl. With ``matchable_since``, a record that keeps its story and was
+        stored before then joins the index as :meth:`prune` leaves a record, without a
+        signature: a ledger rebuilt from years of records signs only the story window's
+        (and old records do not become matchable again for another window).
         """
         added = 0
         for chunk in _chunks(records, batch_size):
@@ -568,7 +589,10 @@ class StoryIndex:
                         self.assign(record_id, body, rec.get("published_at"))
                         added += 1
                         continue
-                    values = self.signature_values(body)
+                    stored = _instant(rec.get("crawled_at"))
+                    old = matchable_since is not None and stored is not None and (
+                        stored < matchable_since)
+                    values = None if old else self.signature_values(body)
                     member = NewStoryMember(
                         record_id, rec["story_id"], rec.get("duplicate_of"), None,
                         rec.get("published_at"), None if values is None else values.tobytes(),

@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,26 @@ def test_records_older_than_the_story_window_are_not_matched(tmp_path):
     result = run_scrapy(
         ["crawl", "detikinet"], data, mirror=_syndicated_copy_mirror(tmp_path), env=short
     )
+    [detik] = result.records("detikinet")
+    assert detik["duplicate_of"] is None
+
+
+def test_a_rebuilt_ledger_does_not_match_records_stored_before_the_story_window(tmp_path):
+    """The ledger is lost and rebuilt from the store: a record stored 400 days ago keeps its
+    story but attracts no new copy, as if the ledger had pruned it (the window counts from
+    when a record was stored, not from when the ledger was rebuilt)."""
+    data = tmp_path / "data"
+    first = run_scrapy(["crawl", "cnbcindonesia"], data)
+    assert first.records("cnbcindonesia"), first.log[-2000:]
+    long_ago = (datetime.now(timezone.utc) - timedelta(days=400)).isoformat()
+    for partition in (data / "articles" / "cnbcindonesia").glob("*.jsonl"):
+        lines = [json.loads(line) for line in partition.read_text(encoding="utf-8").splitlines()]
+        partition.write_text("".join(json.dumps({**r, "crawled_at": long_ago}, ensure_ascii=False)
+                                     + "\n" for r in lines), encoding="utf-8")
+    for path in (data / "state").glob("ledger.sqlite3*"):
+        path.unlink()
+    result = run_scrapy(["crawl", "detikinet"], data, mirror=_syndicated_copy_mirror(tmp_path))
+    assert result.stat("newscrawl/store/reconciled") == len(first.records("cnbcindonesia"))
     [detik] = result.records("detikinet")
     assert detik["duplicate_of"] is None
 

@@ -25,6 +25,8 @@ from newscrawl.ledger import SqliteLedger
 from newscrawl.ledger_protocol import Ledger, NewStoryMember
 from newscrawl.stories import StoryIndex, shingles, signature
 
+WIB = timezone(timedelta(hours=7))
+
 
 def _text(*paragraphs: str) -> str:
     return "\n\n".join(paragraphs)
@@ -420,6 +422,32 @@ def test_reconcile_restores_story_rows_from_the_store(open_ledger):
         copy = index.assign("detik:1", PARAGRAPH_REMOVED)
         assert copy.story_id == "abc123"
         assert copy.duplicate_of == ROOT
+
+
+def test_a_rebuild_signs_only_the_records_stored_within_the_window(index):
+    """A ledger rebuilt from years of records: those stored before the window join as pruned
+    ones are (their story kept, no signature, never matched); the window's and those without
+    a readable crawl time are signed and matched as before."""
+    now = datetime.now(timezone.utc)
+    since = now - timedelta(days=30)
+
+    def stored(record_id: str, body: str, crawled_at: str | None) -> dict:
+        record = {"id": record_id, "body": body, "story_id": stories.story_id_for(record_id),
+                  "duplicate_of": None, "published_at": None}
+        return record if crawled_at is None else {**record, "crawled_at": crawled_at}
+
+    records = [
+        stored("a:old", ORIGINAL, (now - timedelta(days=400)).isoformat()),
+        stored("a:recent", DAILY_1, (now - timedelta(days=2)).astimezone(WIB).isoformat()),
+        stored("a:undated", SAME_TOPIC, None),
+        stored("a:naive", RIVAL, "2020-01-01T00:00:00"),
+    ]
+    assert index.reconcile(records, matchable_since=since) == 4
+    signed = {r["id"]: index.ledger.story_member(r["id"]).signature is not None for r in records}
+    assert signed == {"a:old": False, "a:recent": True, "a:undated": True, "a:naive": True}
+    assert index.get("a:old").story_id == stories.story_id_for("a:old")
+    assert index.assign("b:copy-of-old", SYNDICATED).is_new_story
+    assert index.assign("b:copy-of-recent", DAILY_1).duplicate_of == "a:recent"
 
 
 def test_pruned_records_no_longer_attract_copies(index):

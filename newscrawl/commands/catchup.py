@@ -43,7 +43,7 @@ class Command(ScrapyCommand):
             self.exitcode = runs.EXIT_FAILED
             return
         try:
-            state = CrawlState(data_dir, redis_url)
+            state = CrawlState.from_settings(self.settings)
         except STORAGE_ERRORS as exc:
             where = redis_url or str(data_dir / "state")
             print(f"catchup: cannot open the crawl state at {where}: {exc}", file=sys.stderr)

@@ -87,9 +87,7 @@ class Command(SetupChecked, ScrapyCommand):
             self.crawler_process.crawl(crawler, urls=str(self.list_path))
         self.crawler_process.start()
 
-        state = CrawlState(setting(self.settings, "NEWSCRAWL_DATA_DIR"),
-                           setting(self.settings, "NEWSCRAWL_REDIS_URL") or None,
-                           setting(self.settings, "NEWSCRAWL_REDIS_TIMEOUT"))
+        state = CrawlState.from_settings(self.settings)
         sources = []
         try:
             for name, entries in self.plan.items():
