@@ -876,20 +876,9 @@ def export(
     out_dir: Path,
     formats: Iterable[str] = ("jsonl",),
     *,
-    sources: Iterable[str] | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    unique_stories: bool = False,
-    with_split: bool = False,
-    exclude_flags: Iterable[str] = (),
     name: str = "articles",
-    include: Iterable[Path] = (),
     force: bool = False,
-    command: list[str] | None = None,
-    progress: Callable[[str], None] | None = None,
-    workers: int | None = None,
-    include_reserved: bool = False,
-    license: str = "other",
+    **options: Any,
 ) -> dict[str, Any]:
     """Write the dataset files, `<name>.datasheet.md`, `<name>.manifest.json` and
     `<name>.sha256` (for `sha256sum -c`); returns the manifest. `include`: more data
@@ -901,10 +890,57 @@ def export(
 
     Memory does not grow with the store (the module's docstring says how). `workers`: worker
     processes for pass 1, 0 for none; by default one per core from PARALLEL_FROM_BYTES of store
-    on."""
+    on.
+
+    The export is whole or absent: when it fails (a full disk, a worker that died), the files it
+    had begun are removed, and the folder too if it made it; the error is raised.
+    Options: sources, since, until, unique_stories, with_split, exclude_flags, include, command,
+    progress, workers, include_reserved, license (see `_export_into`)."""
     if not SAFE_NAME.fullmatch(name):
         raise ValueError(f"export name {name!r}: letters, digits, '.', '_' and '-' only")
     clear_folder(out_dir, force)
+    made_folder = not out_dir.exists()
+    try:
+        return _export_into(data_dir, out_dir, formats, name=name, **options)
+    except BaseException:
+        remove_partial_export(out_dir, name, made_folder)
+        raise
+
+
+def remove_partial_export(out_dir: Path, name: str, made_folder: bool) -> None:
+    """Remove what a failed export into the (empty or cleared) folder began."""
+    if not out_dir.is_dir():
+        return
+    for path in out_dir.iterdir():
+        if path.name.startswith(f"{name}.") and path.is_file():
+            path.unlink(missing_ok=True)
+    if made_folder:
+        try:
+            out_dir.rmdir()
+        except OSError:  # someone else put something there meanwhile: leave it
+            pass
+
+
+def _export_into(
+    data_dir: Path,
+    out_dir: Path,
+    formats: Iterable[str] = ("jsonl",),
+    *,
+    sources: Iterable[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    unique_stories: bool = False,
+    with_split: bool = False,
+    exclude_flags: Iterable[str] = (),
+    name: str = "articles",
+    include: Iterable[Path] = (),
+    command: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
+    include_reserved: bool = False,
+    license: str = "other",
+) -> dict[str, Any]:
+    """`export` after the folder is ready."""
     formats = list(dict.fromkeys(formats))
     sources = list(sources or [])
     exclude_flags = sorted(exclude_flags)

@@ -170,6 +170,34 @@ def test_a_full_disk_stops_the_crawl_loses_nothing_and_the_next_run_catches_up(
     assert sorted(final) == sorted(expected)
 
 
+def test_an_export_to_a_full_disk_is_one_line_exit_6_and_leaves_nothing_half_written(
+    small_filesystem, tmp_path
+):
+    """A researcher's export runs out of space: no traceback, exit 6, and no truncated dataset
+    file left to be mistaken for a whole one (in one process and with worker processes)."""
+    from newscrawl.export import export
+
+    data = tmp_path / "data"
+    crawled = run_scrapy(["crawlall", "--only", ",".join(FULL_DISK_SPIDERS)], data)
+    assert crawled.returncode == runs.EXIT_OK, crawled.log[-2000:]
+    filler = small_filesystem / "other-files"  # the disk holds other things too: kept
+    filler.write_bytes(b"x" * 230_000)
+    out = small_filesystem / "dataset"
+    failed = run_scrapy(["export", "--out", str(out), "--format", "jsonl,csv,parquet"], data,
+                        mirror=None)
+    assert failed.returncode == runs.EXIT_FAILED, failed.log[-2000:]
+    assert "export failed: [Errno 28] No space left on device" in failed.log
+    assert "Traceback" not in failed.log
+    assert sorted(p.name for p in small_filesystem.iterdir()) == ["other-files"]
+    with pytest.raises(OSError):
+        export(data, out, ["jsonl", "csv", "parquet"], workers=2)
+    assert sorted(p.name for p in small_filesystem.iterdir()) == ["other-files"]
+    # With room, the same export is whole.
+    room = tmp_path / "room"
+    assert run_scrapy(["export", "--out", str(room)], data, mirror=None).returncode == 0
+    assert (room / "articles.manifest.json").exists()
+
+
 # ------------------------------------------------------------------ a damaged ledger
 def test_a_damaged_ledger_is_moved_aside_and_rebuilt_from_the_store(tmp_path):
     data = tmp_path / "data"

@@ -10,6 +10,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
+from newscrawl import runs
 from newscrawl.commands import comma_separated, plural, quality_flags_option, survives_closed_pipe
 from newscrawl.config import setting
 from newscrawl.export import FORMATS, SAFE_NAME, URLS_FORMAT, ExportFolderNotEmpty, export
@@ -126,6 +127,11 @@ class Command(ScrapyCommand):
             )
         except ExportFolderNotEmpty as exc:
             raise UsageError(str(exc)) from None
+        except (OSError, RuntimeError) as exc:  # a full disk, an unreadable store, a lost worker
+            print(f"export failed: {exc}; the files it had begun in {out} were removed",
+                  file=sys.stderr)
+            self.exitcode = runs.EXIT_FAILED
+            return
         if manifest["records"]:
             print(f"{plural(manifest['records'], 'record')} "
                   f"({plural(manifest['stories'], 'story', 'stories')}) from "
