@@ -5,6 +5,7 @@ already in the story index, and the process RSS.
     python benchmarks/bench_dedupe.py --records 1000000        # and at 1,000,000 (~5 min)
     python benchmarks/bench_dedupe.py --records 1000000 --window 30000   # 30,000 matchable
     python benchmarks/bench_dedupe.py --assigns 2000           # fewer timed assigns per size
+    python benchmarks/bench_dedupe.py --words 300-1500         # news-length bodies
 
 For each size a fresh ledger in a temporary directory is filled through the bulk path
 (``Ledger.add_story_members``, as ``StoryIndex.reconcile`` uses it) with that many synthetic
@@ -12,7 +13,7 @@ members: random 128-value signatures and their 42 LSH band keys, the rows real r
 Then ``--assigns`` records (default 10,000: the pending band keys move into ``story_bands``
 twice in that many) go through ``StoryIndex.assign`` one at a time, one transaction each, as
 the dedupe pipeline calls it; only those calls are timed. Their bodies come from
-``bench_ledger.synthetic_records`` (150-250 words; every 10th an edited copy of one of the
+``bench_ledger.synthetic_records`` (150-250 words, or ``--words LO-HI``; every 10th an edited copy of one of the
 2,000 before it, so copies must find their original's story among all the members).
 
 ``--window N`` keeps signatures and band keys only for the newest N members, as
@@ -102,6 +103,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000,
                         help="the largest size: measured at 10,000, 100,000, 1,000,000 up to it")
     parser.add_argument("--assigns", type=int, default=10_000, help="timed assign() calls per size")
+    parser.add_argument("--words", default="150-250",
+                        help="body length range of the timed records, e.g. 300-1500")
     parser.add_argument("--window", type=int, default=None,
                         help="only the newest N members keep band keys and signatures")
     parser.add_argument("--cache-mib", type=int, default=None,
@@ -109,6 +112,8 @@ def main() -> None:
     parser.add_argument("--prefill", metavar="LEDGER", help=argparse.SUPPRESS)
     parser.add_argument("--window-start", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    low, _, high = args.words.partition("-")
+    words = (int(low), int(high or low))
     if args.prefill:  # the child that fills a ledger, so its garbage stays out of the RSS
         with SqliteLedger(args.prefill) as ledger:
             index = StoryIndex(ledger)
@@ -169,7 +174,7 @@ def main() -> None:
             joined = missed = false_joins = 0
             assign_s = signature_s = assign_cpu_s = 0.0
             perf, cpu = time.perf_counter, time.process_time
-            for record_id, body, copy_of in synthetic_records(args.assigns, seed=size):
+            for record_id, body, copy_of in synthetic_records(args.assigns, seed=size, words=words):
                 i = int(record_id.split(":")[1])
                 t1 = perf()
                 signature(body)
