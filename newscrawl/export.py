@@ -425,8 +425,10 @@ class HashedFile:
         del self._buffer[:]
 
     def close(self) -> dict[str, Any]:
-        self.flush()
-        self._handle.close()
+        try:
+            self.flush()
+        finally:  # also on a full disk: an open handle would keep a removed file's space taken
+            self._handle.close()
         return {"sha256": self._digest.hexdigest(), "bytes": self.size}
 
 

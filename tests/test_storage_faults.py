@@ -182,6 +182,7 @@ def test_an_export_to_a_full_disk_is_one_line_exit_6_and_leaves_nothing_half_wri
     assert crawled.returncode == runs.EXIT_OK, crawled.log[-2000:]
     filler = small_filesystem / "other-files"  # the disk holds other things too: kept
     filler.write_bytes(b"x" * 230_000)
+    used = shutil.disk_usage(small_filesystem).used
     out = small_filesystem / "dataset"
     failed = run_scrapy(["export", "--out", str(out), "--format", "jsonl,csv,parquet"], data,
                         mirror=None)
@@ -192,6 +193,8 @@ def test_an_export_to_a_full_disk_is_one_line_exit_6_and_leaves_nothing_half_wri
     with pytest.raises(OSError):
         export(data, out, ["jsonl", "csv", "parquet"], workers=2)
     assert sorted(p.name for p in small_filesystem.iterdir()) == ["other-files"]
+    # No handle is left open on a removed file: the space is free again.
+    assert shutil.disk_usage(small_filesystem).used <= used
     # With room, the same export is whole.
     room = tmp_path / "room"
     assert run_scrapy(["export", "--out", str(room)], data, mirror=None).returncode == 0
