@@ -12,6 +12,7 @@ tested directly, and the report they feed is ours anyway.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import statistics
 import sys
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 # Exit codes of `crawlall` (documented in the README).
 EXIT_OK = 0
@@ -521,15 +524,41 @@ def prune(directory: Path, pattern: str, keep_days: float, now: datetime | None 
 
 
 def load_runs(runs_dir: Path, limit: int = 50) -> list[dict[str, Any]]:
-    """The run reports under `runs_dir`, newest first (unreadable files are skipped)."""
+    """The run reports under `runs_dir`, newest first. A file that is not a run report (cut,
+    edited by hand, another tool's) is skipped with a warning: the monitors and `status` judge
+    from the others, and the cron job keeps running."""
     found = []
     if runs_dir.exists():
         for path in sorted(runs_dir.glob("*.json"), reverse=True)[:limit]:
             try:
-                found.append(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
+                report = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                logger.warning("Skipped run report %s: %s", path, exc)
                 continue
+            if not _is_run_report(report):
+                logger.warning("Skipped %s: not a run report (no list of sources with their "
+                               "status)", path)
+                continue
+            found.append(report)
     return found
+
+
+def _iso(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_run_report(report: Any) -> bool:
+    if not isinstance(report, dict) or not isinstance(report.get("sources", []), list):
+        return False
+    finished = report.get("finished")
+    if finished is not None and not (isinstance(finished, str) and _iso(finished)):
+        return False
+    return all(isinstance(source, dict) and isinstance(source.get("source"), str)
+               and isinstance(source.get("status"), str) for source in report.get("sources", []))
 
 
 def source_status(name: str, reports: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -270,6 +270,29 @@ def test_status_command_exit_codes(tmp_path):
     assert run_scrapy(["status"], data, mirror=None).returncode == 0
 
 
+def test_files_in_the_runs_folder_that_are_not_reports_are_skipped_not_fatal(tmp_path):
+    """A cut, emptied or hand-edited file among the reports: status and the next crawl judge from
+    the real reports and say nothing breaks (the hourly cron job must not stop over it)."""
+    data = tmp_path / "data"
+    (data / "runs").mkdir(parents=True)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    (data / "runs" / "20261127T090000Z.json").write_text(json.dumps(
+        _run(now.isoformat(), detikinet="degraded", kompastekno="healthy")))
+    broken = {"20261128T000000Z.json": '{"run_id": "cut", "sources": [',
+              "20261128T000001Z.json": "", "20261128T000002Z.json": "[1, 2]",
+              "20261128T000003Z.json": '{"run_id": "x", "sources": "oops"}',
+              "20261128T000004Z.json": '{"run_id": "y", "sources": [{"source": 1}]}',
+              "20261128T000005Z.json": '{"run_id": "z", "sources": [], "finished": 5}'}
+    for name, text in broken.items():
+        (data / "runs" / name).write_text(text)
+    shown = run_scrapy(["status", "--max-age-hours", "1"], data, mirror=None)
+    assert shown.returncode == 4, shown.log  # judged from the one real report
+    assert "Traceback" not in shown.log
+    crawled = run_scrapy(["crawl", "detikinet"], data)
+    assert crawled.returncode == 0, crawled.log[-2000:]
+    assert "Traceback" not in crawled.log and "not a run report" in crawled.log
+
+
 def test_layout_drift_needs_more_than_one_odd_page():
     # One page of an odd template among three: not drift.
     one_odd = runs.layout_drift({"x@2024": 2, "x@generic": 1})
