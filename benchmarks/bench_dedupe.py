@@ -174,7 +174,7 @@ def main() -> None:
             joined = missed = false_joins = 0
             assign_s = signature_s = assign_cpu_s = 0.0
             perf, cpu = time.perf_counter, time.process_time
-            for record_id, body, copy_of in synthetic_records(args.assigns, seed=size, words=words):
+            for record_id, body, copy_of in synthetic_records(args.assigns, seed=size, length=words):
                 i = int(record_id.split(":")[1])
                 t1 = perf()
                 signature(body)

@@ -152,8 +152,8 @@ def bench_ledger(tmp: Path, n_urls: int, n_lookups: int) -> None:
     print(f"ledger on disk: {db_bytes / MiB:,.1f} MiB")
 
 
-def synthetic_records(n: int, seed: int = 11, words: tuple[int, int] = (150, 250)):
-    """(record_id, body, copy_of) triples: bodies of ``words`` (default 150-250) words from a
+def synthetic_records(n: int, seed: int = 11, length: tuple[int, int] = (150, 250)):
+    """(record_id, body, copy_of) triples: bodies of ``length`` (default 150-250) words from a
     6,000-word vocabulary;
     every 10th record is an edited copy (dateline, 5 changed words, a 10-word cut) of one of
     the 2,000 records before it, the rest are unrelated."""
@@ -175,7 +175,7 @@ def synthetic_records(n: int, seed: int = 11, words: tuple[int, int] = (150, 250
             del words[cut : cut + 10]
             body, copy_of = " ".join(words), src
         else:
-            words = rng.choices(vocab, weights=weights, k=rng.randint(*words))
+            words = rng.choices(vocab, weights=weights, k=rng.randint(*length))
             body, copy_of = "Jakarta, " + " ".join(words), None
         bodies.append(body)
         if len(bodies) > 2000:  # keep only what copies may draw from
