@@ -16,6 +16,7 @@ from typing import Any
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.settings import BaseSettings
@@ -72,6 +73,58 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 self.crawler.stats.inc_value("newscrawl/retry/backoff_seconds", int(delay))
             await asyncio.sleep(delay)
         return retry
+
+
+ROBOTS_DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+_UNREACHABLE = "robots.txt unreachable"
+
+
+class RobotsUnreachableMiddleware:
+    """robots.txt as RFC 9309 (2.3.1) reads its answers, where Scrapy reads every answer as rules
+    and an error as "allow everything". After the retries: a server error (5xx, and 429, which
+    asks us to slow down) or no answer at all (DNS, refused, reset, timeout) means **complete
+    disallow** for this run; any other 4xx means there are no rules (its error page is not read as
+    rules). Sits under the retry middleware, so a transient error is retried first; the next run
+    asks again. Counted per reason (`newscrawl/robots/unreachable/<reason>`) for the report."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RobotsUnreachableMiddleware:
+        return cls(crawler)
+
+    @staticmethod
+    def _is_robots(request: Request) -> bool:
+        return bool(request.meta.get("dont_obey_robotstxt")) and (
+            urlparse_cached(request).path == "/robots.txt")
+
+    def process_response(self, request: Request, response: Response,
+                         spider: object = None) -> Response:
+        if not self._is_robots(request) or response.status < 400 or _UNREACHABLE in response.flags:
+            return response
+        if response.status >= 500 or response.status == 429:
+            return self._disallow_all(request, response, f"HTTP {response.status}")
+        return response.replace(body=b"")  # unavailable: no rules, everything allowed
+
+    def process_exception(self, request: Request, exception: Exception,
+                          spider: object = None) -> Response | None:
+        if not self._is_robots(request) or isinstance(exception, IgnoreRequest):
+            return None
+        return self._disallow_all(request, None, type(exception).__name__)
+
+    def _disallow_all(self, request: Request, response: Response | None, reason: str
+                      ) -> Response:
+        if self.crawler.stats:
+            self.crawler.stats.inc_value(f"newscrawl/robots/unreachable/{reason}")
+        logger.warning("robots.txt of %s unreachable (%s): nothing is fetched from that host "
+                       "this run (RFC 9309: an unreachable robots.txt means complete disallow)",
+                       urlparse_cached(request).netloc, reason)
+        if response is not None:
+            return response.replace(body=ROBOTS_DISALLOW_ALL)
+        # No answer: a stand-in, flagged, as the middlewares above see it once more.
+        return Response(request.url, status=599, body=ROBOTS_DISALLOW_ALL, request=request,
+                        flags=[_UNREACHABLE])
 
 
 class HostRightsMiddleware:

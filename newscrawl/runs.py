@@ -165,15 +165,12 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
         # fields above do not show.
         "counters": {k: v for k, v in sorted(stats.items())
                      if isinstance(v, (int, float)) and not isinstance(v, bool)},
-        # robots.txt answers that were not read (a timeout, DNS, a 5xx): Scrapy then crawls
-        # the host as if everything were allowed, which the report says.
+        # robots.txt that could not be read after the retries (a 5xx, a 429, no answer): the
+        # host was then not crawled at all (RFC 9309), counted by reason.
         "robots_not_read": {
-            **{k.rpartition("/")[2].rpartition(".")[2].rstrip("'>"): int(v)
-               for k, v in sorted(stats.items())
-               if k.startswith("robotstxt/exception_count/")},
-            **{f"http_{k.rpartition('/')[2]}": int(v) for k, v in sorted(stats.items())
-               if k.startswith("robotstxt/response_status_count/")
-               and k.rpartition("/")[2].startswith("5")},
+            k.removeprefix("newscrawl/robots/unreachable/"): int(v)
+            for k, v in sorted(stats.items())
+            if k.startswith("newscrawl/robots/unreachable/")
         },
         # Pages kept in the WARC archive, and why archiving stopped if it did.
         "archive": {
@@ -493,8 +490,8 @@ def render_table(sources: Sequence[dict[str, Any]]) -> str:
         robots = s.get("robots_not_read") or {}
         if robots:
             why = ", ".join(f"{k} {v}" for k, v in robots.items())
-            lines.append(f"{s['source']}: robots.txt could not be read ({why}): crawled as if "
-                         "it allowed everything")
+            lines.append(f"{s['source']}: robots.txt unreachable ({why}): nothing fetched from "
+                         "its host this run (RFC 9309: complete disallow); the next run asks again")
         for monitor in s["monitors"]:
             if not monitor["passed"]:
                 lines.append(f"{s['source']}: {monitor['name']} failed: {monitor['detail']}")

@@ -55,6 +55,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Replaces Scrapy's RetryMiddleware: same retries, plus backoff that honours Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.BackoffRetryMiddleware": 550,
+    # Under the retries: an unreachable robots.txt, once retried, disallows the host (RFC 9309).
+    "newscrawl.middlewares.RobotsUnreachableMiddleware": 540,
     # After robots.txt (100): the host's TDMRep rules and robots.txt's rules for AI crawlers.
     "newscrawl.middlewares.HostRightsMiddleware": 120,
     # Next to the downloader: it archives responses as the server sent them (before

@@ -6,6 +6,10 @@ NEWSCRAWL_HOST_OVERRIDE=127.0.0.1:<port>. Each article can be given a fault; `se
 changes them between runs ("the fault clears"). With `random_rate`, every article request
 draws a transient fault at that rate instead (the soak benchmark).
 
+`robots` makes robots.txt answer with a fault instead: "503" (every time), "503_twice" (two
+503s, then the file), "404" (an HTML error page) or "reset" (the connection closes without an
+answer). `paths` counts the requests per host + path.
+
 Faults, by what they do to an article request:
 - http: `5xx_burst` (two 503s, then the page), `429` (one 429 with Retry-After: 1, then the
   page), `403`, `404`, `redirect_loop`, `offsite_redirect`;
@@ -49,8 +53,11 @@ def gzip_bomb() -> bytes:
 
 class FaultServer:
     def __init__(self, articles: int, faults: dict[int, str] | None = None,
-                 slow_seconds: float = 3.0, random_rate: float = 0.0, seed: int = 0):
+                 slow_seconds: float = 3.0, random_rate: float = 0.0, seed: int = 0,
+                 robots: str | None = None):
         self.site = SyntheticDetik(articles)
+        self.robots = robots
+        self.paths: Counter[str] = Counter()
         self.faults = dict(faults or {})
         self.slow_seconds = slow_seconds
         self.random_rate = random_rate
@@ -109,6 +116,11 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             host = self.headers.get("X-Newscrawl-Host", "")
+            with server.lock:
+                server.paths[host + urlsplit(self.path).path] += 1
+                asked = sum(n for key, n in server.paths.items() if key.endswith("/robots.txt"))
+            if self.path == "/robots.txt" and server.robots:
+                return self.robots_fault(server.robots, asked)
             status, ctype, body = server.site.route(host, self.path)
             match = ARTICLE_PATH.search(urlsplit(self.path).path)
             if status != 200 or not match or host != "inet.detik.com":
@@ -133,6 +145,21 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
         def original_url(self) -> str:
             scheme = self.headers.get("X-Newscrawl-Scheme", "https")
             return f"{scheme}://{self.headers.get('X-Newscrawl-Host', '')}{self.path}"
+
+        def robots_fault(self, fault: str, asked: int) -> None:
+            if fault == "503" or (fault == "503_twice" and asked <= 2):
+                return self.send(503, b"<html><body>Service Unavailable</body></html>")
+            if fault == "404":
+                # An error page whose text would forbid everything if read as rules.
+                return self.send(404, b"<html>\n<body>\n<h1>Not found</h1>\nUser-agent: *\n"
+                                      b"Disallow: /\n</body>\n</html>\n")
+            if fault == "reset":
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return None
+            status, ctype, body = server.site.route(self.headers.get("X-Newscrawl-Host", ""),
+                                                    self.path)
+            return self.send(status, body, ctype)
 
         # ------------------------------------------------------------- http faults
         def fault_5xx_burst(self, body: bytes, hit: int) -> None:
