@@ -816,7 +816,8 @@ def write_datasets(
     stored = StoredLines(files)
     try:
         for fmt in formats:
-            writers[fmt] = WRITERS[fmt](out_dir / f"{name}.{SUFFIXES[fmt]}", with_split)
+            writers[fmt] = WRITERS[fmt](partial_path(out_dir, f"{name}.{SUFFIXES[fmt]}"),
+                                        with_split)
         counts = ManifestCounts(with_split)
         facts = datasheet.DatasheetFacts()
         outputs = list(writers.values())
@@ -909,12 +910,23 @@ def export(
         raise
 
 
+def partial_path(out_dir: Path, file: str) -> Path:
+    """Where a dataset file is written until the export is complete."""
+    return out_dir / f".{file}.partial"
+
+
+def is_partial(file: str) -> bool:
+    return file.startswith(".") and file.endswith(".partial")
+
+
 def remove_partial_export(out_dir: Path, name: str, made_folder: bool) -> None:
     """Remove what a failed export into the (empty or cleared) folder began."""
     if not out_dir.is_dir():
         return
     for path in out_dir.iterdir():
-        if path.name.startswith(f"{name}.") and path.is_file():
+        ours = path.name.startswith(f"{name}.") or (
+            is_partial(path.name) and path.name.startswith(f".{name}."))
+        if ours and path.is_file():
             path.unlink(missing_ok=True)
     if made_folder:
         try:
@@ -1035,6 +1047,11 @@ def _export_into(
     sheet.write_text(datasheet.render(name, facts, manifest), encoding="utf-8")
     files_written[sheet.name] = {"format": "datasheet", "sha256": sha256_of(sheet),
                                  "bytes": sheet.stat().st_size}
+    # The data files get their names only now, just before the manifest: a killed export
+    # leaves dot-files named *.partial, never a dataset file that looks whole.
+    for file, info in files_written.items():
+        if info["format"] in WRITERS:
+            partial_path(out_dir, file).replace(out_dir / file)
     manifest_path = out_dir / f"{name}.manifest.json"
     manifest_path.write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -1153,7 +1170,8 @@ def clear_folder(out_dir: Path, force: bool) -> None:
     if not force:
         raise ExportFolderNotEmpty(
             f"{out_dir} is not empty ({len(present)} files, e.g. {sorted(present)[0]}): "
-            "--force replaces an earlier export there, or choose another --out"
+            "--force replaces an earlier export there (or what an interrupted one left), or "
+            "choose another --out"
         )
     ours: set[str] = set()
     for manifest in out_dir.glob("*.manifest.json"):
@@ -1163,6 +1181,7 @@ def clear_folder(out_dir: Path, force: bool) -> None:
         except (OSError, ValueError):
             continue
         ours |= {manifest.name, f"{stem}.sha256", *listed}
+    ours |= {file for file in present if is_partial(file)}  # left by an interrupted export
     foreign = sorted(present - ours)
     if foreign:
         raise ExportFolderNotEmpty(

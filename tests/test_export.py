@@ -105,6 +105,37 @@ def test_export_command_after_a_crawl(tmp_path):
     assert run_scrapy(["export", "--format", "xlsx"], data, mirror=None).returncode == 2
 
 
+def test_an_export_killed_before_its_end_leaves_no_file_that_looks_whole(tmp_path):
+    """kill -9 (here: the process ends at once, no clean-up runs) after the data files were
+    written: they are still dot-files named *.partial, with no manifest, so no reader takes them
+    for a dataset; the next export refuses the folder, and with --force replaces them."""
+    import os
+
+    import newscrawl.export as module
+
+    data = tmp_path / "data"
+    _store(data, [_record("a:1"), _record("a:2"), _record("b:1")])
+    out = tmp_path / "out"
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's exit code is what the test reads
+        try:
+            module.write_plot = lambda *args: os._exit(9)  # dies right after the data files
+            export(data, out, ["jsonl", "csv", "parquet"])
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 9
+    left = sorted(p.name for p in out.iterdir())
+    assert left == [".articles.csv.partial", ".articles.jsonl.partial",
+                    ".articles.parquet.partial"]
+    with pytest.raises(module.ExportFolderNotEmpty, match="interrupted"):
+        export(data, out, ["jsonl"])
+    manifest = export(data, out, ["jsonl", "csv", "parquet"], force=True)
+    assert manifest["records"] == 3
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".partial")]
+    assert len(pq.read_table(out / "articles.parquet")) == 3
+
+
 def test_a_second_export_into_the_same_folder_is_refused_or_replaces_the_first(tmp_path):
     data = tmp_path / "data"
     _store(data, [_record("a:1"), _record("a:2"), _record("b:1")])
