@@ -122,7 +122,10 @@ class RobotsUnreachableMiddleware:
                        urlparse_cached(request).netloc, reason)
         if response is not None:
             return response.replace(body=ROBOTS_DISALLOW_ALL)
-        # No answer: a stand-in, flagged, as the middlewares above see it once more.
+        # No answer: a stand-in, flagged, as the middlewares above see it once more; it is
+        # no response of the host's (the report does not count it as one).
+        if self.crawler.stats:
+            self.crawler.stats.inc_value("newscrawl/robots/stand_in_responses")
         return Response(request.url, status=599, body=ROBOTS_DISALLOW_ALL, request=request,
                         flags=[_UNREACHABLE])
 

@@ -135,7 +135,8 @@ def source_report(name: str, stats: dict[str, Any]) -> dict[str, Any]:
         "checked": checked,
         "stored": stored,
         "requests": int(stats.get("downloader/request_count", 0)),
-        "responses": int(stats.get("response_received_count", 0)),
+        "responses": int(stats.get("response_received_count", 0))
+        - int(stats.get("newscrawl/robots/stand_in_responses", 0)),
         "bytes": int(stats.get("downloader/response_bytes", 0)),
         "duration_s": round(float(duration or 0), 1),
         "rates": {

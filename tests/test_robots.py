@@ -33,16 +33,21 @@ def stored(data: Path) -> int:
         if (data / "articles").exists() else 0
 
 
-@pytest.mark.parametrize(("fault", "reason"), [("503", "HTTP 503"), ("reset", None)])
+# A server that answers robots.txt with errors keeps us out (blocked, like a 403); one that
+# does not answer at all was never reached (failed, as any outlet that never answers).
+@pytest.mark.parametrize(("fault", "reason", "status"), [
+    ("503", "HTTP 503", "blocked"), ("reset", None, "failed")])
 def test_an_unreachable_robots_txt_means_nothing_is_fetched_from_the_host(
-        tmp_path, fault, reason):
+        tmp_path, fault, reason, status):
     data = tmp_path / "data"
     result, source, paths = crawl(fault, data)
     # Each host the spider starts from: its robots.txt, asked and retried twice; nothing else.
     assert paths and all(key.endswith("/robots.txt") for key in paths), paths
     assert set(paths.values()) == {3}, paths
-    assert source["status"] == "blocked"
-    assert result.returncode == runs.EXIT_BLOCKED, result.log[-2000:]
+    assert source["status"] == status
+    assert result.returncode == runs.STATUS_EXIT[status], result.log[-2000:]
+    if status == "failed":
+        assert "detikinet: failed: no response to any of" in result.log
     [(said, hosts)] = source["robots_not_read"].items()  # reason: hosts
     # The transport error's name is Scrapy's (DownloadFailedError, ResponseNeverReceived …).
     assert said == reason if reason else not said.startswith("HTTP"), said
