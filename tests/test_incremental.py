@@ -283,3 +283,41 @@ def test_deleted_ledger_is_rebuilt_from_the_store(tmp_path):
     assert second.stat("newscrawl/new") == 0
     assert second.stat("newscrawl/skipped/known") >= articles
     assert len(second.records()) == articles
+
+
+@pytest.mark.slow
+def test_a_crawl_paused_with_ctrl_c_resumes_from_its_jobdir(tmp_path):
+    """Scrapy's pause and resume (`-s JOBDIR=…`, Ctrl-C, the same command again): the resumed
+    crawl stores what the first had not, nothing twice; the interrupted run says it did not
+    finish."""
+    from faultserver import FaultServer
+
+    data, job = tmp_path / "data", tmp_path / "job"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    env["NEWSCRAWL_DATA_DIR"] = str(data)
+    args = ["crawl", "detikinet", "-a", "max_pages=3", "-s", f"JOBDIR={job}",
+            "-s", "DOWNLOAD_DELAY=0.03", "-s", "AUTOTHROTTLE_ENABLED=0",
+            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+
+    def stored() -> list[str]:
+        return [json.loads(line)["id"] for path in (data / "articles").rglob("*.jsonl")
+                for line in path.read_text(encoding="utf-8").splitlines()]
+
+    with FaultServer(60) as server:
+        env["NEWSCRAWL_HOST_OVERRIDE"] = server.address
+        first = start_command(args, env)
+        deadline = time.monotonic() + 60
+        while len(stored() if (data / "articles").exists() else []) < 10:
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.02)
+        first.send_signal(signal.SIGINT)
+        log, _ = first.communicate(timeout=60)
+        assert first.returncode == 6, log[-2000:]  # failed: interrupted
+        assert "finish reason: shutdown" in log
+        paused = len(stored())
+        assert 10 <= paused < 60
+        resumed = run_scrapy(args, data, mirror=None, env=env)
+    assert resumed.returncode == 0, resumed.log[-2000:]
+    ids = stored()
+    assert len(ids) == len(set(ids)) == 60
+    assert resumed.stat("newscrawl/new") == 60 - paused
