@@ -14,8 +14,8 @@ system's temporary directory by default; 1M needs ~25 GB free with its export). 
 (start-up included), into an empty folder that is deleted afterwards. Its RSS is sampled every
 0.1 s (psutil): the peak of the export process and its worker processes together, and the
 largest single process. The CPU time of the export and its workers is printed beside the wall
-time, with the load average before each run: the machine may be shared, and then the export
-gets fewer cores than it could use.
+time, with the load average before and after each run: the machine may be shared, and then the
+export gets fewer cores than it could use.
 
 Targets (issue 15): 1,000,000 records in <= 3 minutes; RSS growth <= 200 MB from 100k to 1M.
 """
@@ -160,13 +160,16 @@ def main() -> None:
             for run in range(1, runs + 1):
                 before = load()
                 result = export_once(data, work / "export")
+                after = load()
                 results[size].append(result)
                 files = ", ".join(f"{k} {v / MB:,.0f} MB" for k, v in result["sizes"].items())
                 print(f"  {size:,} run {run}: {result['seconds']:.1f} s ({result['cpu']:.0f} s CPU, "
                       f"{result['cpu'] / result['seconds']:.2f} cores), peak RSS "
                       f"{result['total_mb']:.0f} MB over {result['processes']} processes "
-                      f"(largest {result['single_mb']:.0f} MB); {before}; {files}",
+                      f"(largest {result['single_mb']:.0f} MB); before: {before}, after: "
+                      f"{after}; {files}",
                       flush=True)
+            print(f"  export said: {results[size][-1]['summary']}")
             if given.get(size) is None and not args.keep:
                 shutil.rmtree(data, ignore_errors=True)
         print()
@@ -182,8 +185,11 @@ def main() -> None:
                           - max(r["total_mb"] for r in results[small]))
             grow_single = (max(r["single_mb"] for r in results[large])
                            - max(r["single_mb"] for r in results[small]))
-            print(f"RSS growth {small:,} -> {large:,}: {grow_total:+.0f} MB (all processes), "
-                  f"{grow_single:+.0f} MB (largest process); target <= "
+            grow_median = (statistics.median(r["total_mb"] for r in results[large])
+                           - statistics.median(r["total_mb"] for r in results[small]))
+            print(f"RSS growth {small:,} -> {large:,} (highest peak to highest peak): "
+                  f"{grow_total:+.0f} MB (all processes), {grow_single:+.0f} MB (largest "
+                  f"process); median to median {grow_median:+.0f} MB (all processes); target <= "
                   f"{TARGET_GROWTH_MB:.0f} MB: "
                   f"{'met' if max(grow_total, grow_single) <= TARGET_GROWTH_MB else 'MISSED'}")
         if 1_000_000 in results:
