@@ -12,7 +12,11 @@ Counts per source are kept under `newscrawl/reextract/<source>/…` for the repo
 With NEWSCRAWL_REEXTRACT_WORKERS other than 1, reading and extracting the pages (the CPU-bound
 part) runs in a pool of worker processes, a window of pages ahead of the pipelines; the
 results come back in fetch order, so the pipelines (dedupe, stories, store) still see the
-pages one at a time in the crawl's order, in this process.
+pages one at a time in the crawl's order, in this process. A worker also makes the MinHash
+signature of each record of a page no stored record came from (a record likely new) with the
+story index's spec, given at the pool's start; the record carries it to the dedupe stage as a
+private attribute of the item (`SIGNATURE_ATTR`, not a field: nothing stores or exports it),
+which uses it only for the very body it was made of (newscrawl/pipelines/dedupe.py).
 """
 
 from __future__ import annotations
@@ -40,9 +44,10 @@ from newscrawl.archive import ArchiveError, ArchivePointer, read_response
 from newscrawl.archiving import EXTRACTED_KEY, HOST_RIGHTS_KEY, POINTER_KEY, REPLAY_KEY, replayed
 from newscrawl.config import setting
 from newscrawl.items import Article
-from newscrawl.pipelines.dedupe import DryRun, Duplicate
+from newscrawl.pipelines.dedupe import DryRun, Duplicate, attach_signature
 from newscrawl.reextract import Comparison, Replay
 from newscrawl.spiders.base import ARTICLE, NewsSpider
+from newscrawl.stories import SignatureSpec
 
 logger = logging.getLogger(__name__)
 
@@ -100,13 +105,18 @@ class _WorkerCrawler:
 
 
 _WORKER_PARSERS: dict[str, NewsSpider] = {}
+# The story index's signature parameters, given at the pool's start (None: make no signatures).
+_WORKER_SPEC: SignatureSpec | None = None
 
 
 def extract_in_worker(site: str, source: str, replay_pointer: dict[str, Any],
-                      record_pointer: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+                      record_pointer: dict[str, Any], settings: dict[str, Any],
+                      sign: bool = True) -> dict[str, Any]:
     """In a worker process: read one archived page and run its site's `parse_article` on it
     (a page cut off is re-read as the crawl would ask again). Returns the records (as dicts),
-    the stats increments, and `error` when the page could not be read."""
+    the stats increments, and `error` when the page could not be read; with `sign` (the page's
+    record is likely new) and a spec, each record's MinHash signature under `signatures`
+    (the values, or None for a body too short to match), in the records' order."""
     parser = _WORKER_PARSERS.get(source)
     if parser is None:
         module, _, name = site.rpartition(".")
@@ -135,7 +145,16 @@ def extract_in_worker(site: str, source: str, replay_pointer: dict[str, Any],
                 request = output
             else:
                 items.append(dict(output))
-    return {"error": None, "items": items, "stats": stats.increments}
+    signatures = None
+    if sign and _WORKER_SPEC is not None:
+        signatures = [_WORKER_SPEC.values(item.get("body") or "") for item in items]
+    return {"error": None, "items": items, "stats": stats.increments, "signatures": signatures}
+
+
+def _start_worker(main: int, spec: SignatureSpec | None) -> None:
+    global _WORKER_SPEC
+    _WORKER_SPEC = spec
+    _watch_parent(main)
 
 
 def _watch_parent(main: int) -> None:
@@ -160,13 +179,14 @@ def _watch_parent(main: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
+def worker_pool(workers: int, spec: SignatureSpec | None = None) -> ProcessPoolExecutor:
     """Workers started by a fork server: they inherit none of this process's open files (a
-    forked worker would keep the run lock and the ledger open after this process died)."""
+    forked worker would keep the run lock and the ledger open after this process died).
+    `spec`: how the story index makes signatures (None: the workers make none)."""
     import multiprocessing
 
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=_watch_parent, initargs=(os.getpid(),))
+                               initializer=_start_worker, initargs=(os.getpid(), spec))
 
 
 def worker_count(settings: Any) -> int:
@@ -209,6 +229,17 @@ class ReextractSpider(scrapy.Spider):
         self.progress = progress
         self.parsers: dict[str, NewsSpider] = {}
         self.pool: ProcessPoolExecutor | None = None
+        self.spec: SignatureSpec | None = None
+        # The pages the stored records came from: their records are most likely stored
+        # already (unchanged or a new version), so no worker makes their signatures.
+        self.stored_pages = {
+            (str(r.data_dir / r.pointer.file), r.pointer.offset)
+            for r in self.comparison.stored.values() if r.pointer is not None}
+        # One bound method each, kept: Scrapy checks every callback's source for a `return`
+        # with a value (inspect + ast, ~0.5 ms) and caches the verdict by a weak reference to
+        # the callable, which a new bound method per request would lose every time.
+        self.on_page = self.parse_replay
+        self.on_failure = self.replay_failed
         self.done = 0
         self.started = time.monotonic()
         self.last_progress = self.started
@@ -233,7 +264,7 @@ class ReextractSpider(scrapy.Spider):
 
     def request_for(self, replay: Replay, **meta: Any) -> scrapy.Request:
         return scrapy.Request(
-            replay.url, callback=self.parse_replay, errback=self.replay_failed,
+            replay.url, callback=self.on_page, errback=self.on_failure,
             dont_filter=True,
             meta={"newscrawl_kind": ARTICLE, SOURCE_KEY: replay.source,
                   REPLAY_KEY: replay.replay_pointer, POINTER_KEY: replay.record_pointer, **meta},
@@ -259,7 +290,8 @@ class ReextractSpider(scrapy.Spider):
         handed on in fetch order."""
         settings = {name: self.crawler.settings.get(name) for name in
                     ("NEWSCRAWL_GENERIC_BODY", "NEWSCRAWL_MIN_WORDS")}
-        self.pool = worker_pool(workers)
+        self.spec = self.signature_spec()
+        self.pool = worker_pool(workers, self.spec)
         window = 4 * workers
         pending: deque[tuple[Replay, Future[dict[str, Any]]]] = deque()
         upcoming = iter(replays)
@@ -272,7 +304,8 @@ class ReextractSpider(scrapy.Spider):
                     site = self.site_classes[replay.source]
                     pending.append((replay, self.pool.submit(
                         extract_in_worker, f"{site.__module__}.{site.__qualname__}",
-                        replay.source, replay.replay_pointer, replay.record_pointer, settings)))
+                        replay.source, replay.replay_pointer, replay.record_pointer, settings,
+                        (replay.path, replay.offset) not in self.stored_pages)))
                 if not pending:
                     return
                 replay, future = pending.popleft()
@@ -280,6 +313,20 @@ class ReextractSpider(scrapy.Spider):
                 yield self.request_for(replay, **{EXTRACTED_KEY: result})
         finally:
             self.pool.shutdown(cancel_futures=True)
+
+    def signature_spec(self) -> SignatureSpec | None:
+        """How the story index makes signatures, for the workers to make them; None in a dry
+        run (nothing is assigned) or when the crawl state cannot be opened (the pipelines
+        stop the run, saying why)."""
+        if self.comparison.dry_run:
+            return None
+        from newscrawl.pipelines.guard import STORAGE_ERRORS
+        from newscrawl.state import CrawlState
+
+        try:
+            return CrawlState.of(self.crawler).stories.spec
+        except STORAGE_ERRORS:
+            return None
 
     def closed(self, reason: str) -> None:
         if self.pool is not None:
@@ -310,8 +357,12 @@ class ReextractSpider(scrapy.Spider):
         stats = self.parser_for(source).crawler.stats
         for key, amount in extracted["stats"]:
             stats.inc_value(key, amount)
-        for item in extracted["items"]:
-            yield Article(item)
+        signatures = extracted.get("signatures")
+        for n, values in enumerate(extracted["items"]):
+            item = Article(values)
+            if signatures is not None and self.spec is not None:
+                attach_signature(item, self.spec, item.get("body"), signatures[n])
+            yield item
         if not extracted["items"]:
             self.finished_one()
 

@@ -12,12 +12,16 @@ For a valid record, against the ledger:
 
 A re-extracted record (`scrapy reextract`, newscrawl/replay.py) is compared with the stored
 version on every extracted field instead of the body alone (newscrawl/reextract.py), and an
-article only another machine's store holds (`--include`) is known through that store.
+article only another machine's store holds (`--include`) is known through that store. Its
+MinHash signature may come made by the worker process that extracted it (`SIGNATURE_ATTR`):
+it is used only when made with this story index's spec of the very body the record carries
+here (a stage that changed the body would have put another string there), else made again.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy import Spider
@@ -28,8 +32,35 @@ from newscrawl.loaders import complete_record
 from newscrawl.pipelines.guard import StorageGuard
 from newscrawl.reextract import Comparison
 from newscrawl.state import CrawlState
+from newscrawl.stories import UNSET, SignatureSpec, Unset
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
+
+
+# A private attribute of an item (not a field: the store and the exports never write it):
+# (spec, body, values), the MinHash values `spec` made of `body` in another process.
+SIGNATURE_ATTR = "_newscrawl_signature"
+
+
+def attach_signature(item: Any, spec: SignatureSpec, body: Any, values: np.ndarray | None
+                     ) -> None:
+    """Give `item` the signature made (elsewhere) of `body`, which must be the item's body."""
+    setattr(item, SIGNATURE_ATTR, (spec, body, values))
+
+
+def attached_signature(item: Any, body: Any, spec: SignatureSpec) -> np.ndarray | None | Unset:
+    """The signature attached to `item` when it was made with `spec` of this very `body` (the
+    same object: a stage that changed the body put another string in the item), else UNSET."""
+    attached = getattr(item, SIGNATURE_ATTR, None)
+    if attached is None:
+        return UNSET
+    made_with, signed, values = attached
+    if signed is not body or made_with != spec:
+        return UNSET
+    return values
 
 
 class Duplicate(DropItem):
@@ -123,7 +154,10 @@ class DedupePipeline:
             raise Duplicate(f"same body as {same_body}, kept as alias: {url}", "alias")
         if dry_run:
             raise DryRun(f"would store a new record: {url}", "new")
-        match = self.state.stories.assign(record_id, adapter["body"], adapter["published_at"])
+        stories = self.state.stories
+        body = adapter["body"]
+        match = stories.assign(record_id, body, adapter["published_at"],
+                               values=attached_signature(item, body, stories.spec))
         adapter["version"] = 1
         adapter["previous_content_hash"] = None
         adapter["story_id"] = match.story_id
