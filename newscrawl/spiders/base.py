@@ -576,10 +576,15 @@ def unusable_page(html: str) -> str | None:
     head = html[:4096]
     if not head.strip():
         return "empty_page"
-    if "<" not in head or (head.count("\ufffd") + sum(c < " " and c not in "\t\r\n"
-                                                       for c in head)) > len(head) // 20:
+    if "<" not in head or (head.count("\ufffd") + len(_CONTROL_CHARS.findall(head))
+                           > len(head) // 20):
         return "not_html"
     return None
+
+
+# Control characters no text page holds (tab, line feed and carriage return aside); counted in C,
+# not per character in Python (~0.2 ms a page).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 # A page cut off in transfer is asked for this many more times before it is given up on.
