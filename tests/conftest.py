@@ -30,6 +30,13 @@ VOLATILE_FIELDS = {"crawled_at", "archive"}
 DEDUPE_FIELDS = {"version", "previous_content_hash", "story_id", "duplicate_of"}
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores. Many tests wait on a child process, a server
+    or a timeout; the extra worker uses the core they leave idle (on 2 vCPUs: 2 workers 120 s,
+    3 workers 102 s, 4 workers 105 s for the whole suite)."""
+    return (os.cpu_count() or 1) + 1
+
+
 @dataclass
 class GoldPage:
     html: Path

@@ -21,7 +21,7 @@ from faultserver import FaultServer
 
 from newscrawl import runs
 
-ARTICLES = 200  # 10 index pages of 20: enough for a crawl to be under way when Redis goes
+ARTICLES = 120  # 6 index pages of 20: enough for a crawl to be under way when Redis goes
 
 
 @pytest.fixture
