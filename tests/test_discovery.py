@@ -6,7 +6,7 @@ import json
 
 import pytest
 from conftest import MIRROR
-from scrapy.http import HtmlResponse, XmlResponse
+from scrapy.http import HtmlResponse, Request, Response, XmlResponse
 
 from newscrawl.items import FIELD_ORDER
 from newscrawl.spiders.cnbcindonesia import CnbcIndonesiaSpider
@@ -65,6 +65,37 @@ def test_broken_sitemap_and_feed_are_counted_not_fatal():
     assert list(spider.parse_sitemap(broken)) == []
     garbage = XmlResponse(url="https://rss.detik.com/index.php/inet", body=b"\x00\x01 not xml")
     assert list(spider.parse_feed(garbage)) == []
+
+
+def test_gzip_sitemaps_corrupt_cut_or_unpacking_past_the_size_cap():
+    """A .xml.gz sitemap (no Content-Encoding, so the download's size cap did not apply to what
+    it unpacks to): a bomb is refused after unpacking no more than the cap, a corrupt one is
+    named, a cut one gives the links it holds."""
+    import gzip
+    import tracemalloc
+
+    spider = DetikInetSpider()
+    url = "https://www.detik.com/sitemap-inet.xml.gz"
+
+    def gz(body: bytes) -> Response:
+        return Response(url, body=body, request=Request(url))
+
+    entry = ("<url><loc>https://inet.detik.com/telecommunication/d-{n}/kabar-{n}</loc>"
+             "<lastmod>2024-04-26T10:00:00+07:00</lastmod></url>")
+    sitemap = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               + "".join(entry.format(n=7300000 + n) for n in range(50)) + "</urlset>").encode()
+    whole = [r.url for r in spider.parse_sitemap(gz(gzip.compress(sitemap)))]
+    assert len(whole) == 50
+    cut = gzip.compress(sitemap)[: len(gzip.compress(sitemap)) * 2 // 3]
+    assert 0 < len(list(spider.parse_sitemap(gz(cut)))) < 50
+    corrupt = b"\x1f\x8b" + b"not gzip at all" * 10
+    assert list(spider.parse_sitemap(gz(corrupt))) == []
+    bomb = gzip.compress(b"<urlset>" + b" " * (200 << 20), compresslevel=9)  # 200 MB unpacked
+    tracemalloc.start()
+    assert list(spider.parse_sitemap(gz(bomb))) == []
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 40 << 20  # the 16 MiB cap and its copy, not 200 MB
 
 
 def test_listing_follows_next_page_only_when_linked():

@@ -22,10 +22,10 @@ page is extraction (newscrawl/extraction/): a NewsSpider is a `SiteParser`, and
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import re
+import zlib
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -82,6 +82,21 @@ def whole_number(value: int | str, name: str, minimum: int = 1) -> int:
 
 # What `-a name=value` a news spider takes (Scrapyd adds its own, starting with "_").
 SPIDER_ARGUMENTS = ("since", "until", "max_pages", "urls")
+
+
+# What a .xml.gz sitemap may unpack to when no crawler says (the project's DOWNLOAD_MAXSIZE).
+SITEMAP_MAX_UNPACKED = 16 * 1024 * 1024
+
+
+def gunzip_capped(data: bytes, limit: int) -> bytes | None:
+    """`data` gunzipped, or None when it unpacks to more than `limit` bytes (0: no limit),
+    found without unpacking more than that. A cut-off file gives what it holds; raises
+    zlib.error when it is no gzip data."""
+    unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    unpacked = unpacker.decompress(data, limit + 1 if limit > 0 else 0)
+    if limit > 0 and len(unpacked) > limit:
+        return None
+    return unpacked
 
 
 def sitemap_entries(body: bytes) -> Iterator[tuple[str, str | None]]:
@@ -455,11 +470,20 @@ class NewsSpider(SiteParser, scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         body = response.body
         if body[:2] == b"\x1f\x8b":
+            # A .xml.gz file (no Content-Encoding, so the download's size cap has not applied to
+            # what it unpacks to): capped here, as Scrapy's SitemapSpider caps it.
+            crawler = getattr(self, "crawler", None)
+            limit = response.meta.get("download_maxsize", crawler.settings.getint(
+                "DOWNLOAD_MAXSIZE") if crawler else SITEMAP_MAX_UNPACKED)
             try:
-                body = gzip.decompress(body)
-            except OSError:
+                unpacked = gunzip_capped(body, limit)
+            except zlib.error:
                 self._broken_source(response, "corrupt gzip sitemap")
                 return
+            if unpacked is None:
+                self._broken_source(response, f"gzip sitemap over {limit:,} bytes unpacked")
+                return
+            body = unpacked
         try:
             sitemap = Sitemap(body)
         except Exception:  # lxml raises several types on broken XML
