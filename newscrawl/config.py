@@ -77,8 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSCRAWL_ARCHIVE_GZIP_LEVEL", 6, int,
             "gzip level of the archive (1: faster, ~18 % larger)"),
     Setting("NEWSCRAWL_REEXTRACT_WORKERS", 0, int,
-            "processes that read and extract archived pages in `reextract` (0: one per core; "
-            "1: in the crawl process)"),
+            "processes that read and extract archived pages in `reextract` (0: one per core "
+            "for 1,000 pages or more, else in the crawl process; 1: in the crawl process)"),
     Setting("NEWSCRAWL_FSYNC", False, bool,
             "fsync after every record (power-loss safety; kill -9 safety needs no fsync)"),
     Setting("NEWSCRAWL_BACKOFF_BASE", 2.0, float,

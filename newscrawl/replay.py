@@ -189,10 +189,19 @@ def worker_pool(workers: int, spec: SignatureSpec | None = None) -> ProcessPoolE
                                initializer=_start_worker, initargs=(os.getpid(), spec))
 
 
-def worker_count(settings: Any) -> int:
-    """How many processes extract pages: NEWSCRAWL_REEXTRACT_WORKERS, 0 for one per core."""
+# With NEWSCRAWL_REEXTRACT_WORKERS 0, runs of fewer pages than this extract in the crawl process:
+# starting the pool (each worker imports Scrapy and the parsers, ~1 s) costs more than it saves
+# (3,000 pages: 239 pages/s in one process, 344 with two workers, docs/archive.md).
+POOL_FROM_PAGES = 1000
+
+
+def worker_count(settings: Any, pages: int) -> int:
+    """How many processes extract `pages` pages: NEWSCRAWL_REEXTRACT_WORKERS; 0 for one per core
+    from POOL_FROM_PAGES pages on, else 1 (in this process)."""
     wanted = setting(settings, "NEWSCRAWL_REEXTRACT_WORKERS")
-    return wanted if wanted > 0 else (os.cpu_count() or 1)
+    if wanted > 0:
+        return wanted
+    return (os.cpu_count() or 1) if pages >= POOL_FROM_PAGES else 1
 
 
 class ReextractSpider(scrapy.Spider):
@@ -276,7 +285,7 @@ class ReextractSpider(scrapy.Spider):
             if replay.source not in self.site_classes:
                 self.count(replay.source, "unknown_source")
                 self.finished_one()
-        workers = worker_count(self.crawler.settings)
+        workers = worker_count(self.crawler.settings, len(known))
         if workers == 1 or len(known) < 2:
             for replay in known:
                 yield self.request_for(replay)

@@ -113,7 +113,8 @@ def test_kill_9_during_archiving_crawls_and_reextraction_loses_and_duplicates_no
     shutil.rmtree(data / "state")
     # Killed with its worker pool (the default) and in one process, in turn: both paths'
     # stores must come back whole (the pool's start-up is ~2 s of CPU, so not every round).
-    pooled, single = environment(data), environment(data, NEWSCRAWL_REEXTRACT_WORKERS="1")
+    pooled = environment(data, NEWSCRAWL_REEXTRACT_WORKERS="2")
+    single = environment(data, NEWSCRAWL_REEXTRACT_WORKERS="1")
     outcomes = [run(["reextract"], pooled if n % 2 else single, data, rng.randint(5, 60), rng)
                 for n in range(REEXTRACT_KILLS)]
     outcomes.append(run(["reextract"], pooled, data, None, rng))

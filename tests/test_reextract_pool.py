@@ -191,3 +191,16 @@ def test_dedupe_assigns_with_the_attached_signature_or_makes_it_again(tmp_path):
     item["body"] = copy + " dua"
     assert pipeline.process_item(item)["duplicate_of"] == "detikinet:1"
     pipeline.state.close()
+
+
+def test_the_default_starts_a_pool_only_for_runs_large_enough_to_gain_from_it():
+    from scrapy.settings import Settings
+
+    from newscrawl.replay import POOL_FROM_PAGES, worker_count
+
+    default = Settings({"NEWSCRAWL_REEXTRACT_WORKERS": 0})
+    assert worker_count(default, POOL_FROM_PAGES - 1) == 1
+    assert worker_count(default, POOL_FROM_PAGES) == (os.cpu_count() or 1)
+    assert worker_count(Settings({"NEWSCRAWL_REEXTRACT_WORKERS": 3}), 10) == 3
+    assert worker_count(Settings({"NEWSCRAWL_REEXTRACT_WORKERS": 1}), 10**6) == 1
+
