@@ -112,6 +112,12 @@ class ArchiveMiddleware:
         if (self.writer is None or self.failed or REPLAY_KEY in request.meta
                 or kind not in ARCHIVED_KINDS or not 200 <= response.status < 300):
             return response
+        if "cached" in response.flags:
+            # Scrapy's HTTP cache (HTTPCACHE_ENABLED) answered: no fetch happened now, and a
+            # record dated now would misstate when the page was served; the first fetch's copy
+            # is in the archive already, when it was archived then.
+            self.stats.inc_value("newscrawl/archive/skipped_cached")
+            return response
         try:
             pointer = self.writer.write(
                 url=response.url,

@@ -136,6 +136,22 @@ def test_the_archive_can_be_turned_off(tmp_path):
     assert not (tmp_path / "data" / "warc").exists()
 
 
+def test_answers_from_scrapys_http_cache_are_not_archived_again(tmp_path):
+    """With HTTPCACHE_ENABLED a second crawl is served listings and feeds from the cache: no
+    fetch happened, so no WARC record dated now is written for them."""
+    data = tmp_path / "data"
+    cache = ["-s", "HTTPCACHE_ENABLED=1", "-s", f"HTTPCACHE_DIR={tmp_path / 'cache'}"]
+    first = run_scrapy(["crawl", "detikinet", *cache], data)
+    assert first.returncode == 0 and first.stat("newscrawl/archive/pages") > 0
+    archived = {p: p.stat().st_size for p in (data / "warc").rglob("*.warc.gz")}
+    second = run_scrapy(["crawl", "detikinet", *cache], data)
+    assert second.returncode == 0, second.log[-2000:]
+    assert second.stat("httpcache/hit") > 0
+    assert second.stat("newscrawl/archive/skipped_cached") > 0
+    assert second.stat("newscrawl/archive/pages") == 0
+    assert {p: p.stat().st_size for p in (data / "warc").rglob("*.warc.gz")} == archived
+
+
 # In this process, and in a pool of worker processes (the records come back in fetch order,
 # so stories are assigned as the crawl assigned them).
 @pytest.mark.parametrize("workers", ["1", "2"])
