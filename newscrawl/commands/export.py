@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -156,5 +157,5 @@ class Command(ScrapyCommand):
         for file, info in manifest["files"].items():
             print(f"  {out / file}  {info['bytes']} bytes  sha256 {info['sha256'][:16]}…")
         print(f"  {out / (opts.name + '.manifest.json')}")
-        print(f"  {out / (opts.name + '.sha256')}  (check: cd {out} && sha256sum -c "
+        print(f"  {out / (opts.name + '.sha256')}  (check: cd {shlex.quote(str(out))} && sha256sum -c "
               f"{opts.name}.sha256)")
