@@ -58,5 +58,19 @@ def test_a_valid_utf8_page_is_left_as_decoded():
     # A page that itself prints U+FFFD is valid UTF-8: nothing to repair.
     body = "<p>rusak \ufffd</p>".encode()
     assert decode_page(body, "utf-8", body.decode())[1] is False
-    # Another declared encoding is Scrapy's business.
+    # A page that is what its Latin label says (é is one byte, not valid UTF-8) stays as is.
     assert decode_page(b"<p>\xe9</p>", "cp1252", "<p>é</p>") == ("<p>é</p>", False)
+    assert decode_page(b"<p>ASCII</p>", "iso-8859-1", "<p>ASCII</p>") == ("<p>ASCII</p>", False)
+
+
+@pytest.mark.parametrize("label", ["ISO-8859-1", "windows-1252", "us-ascii"])
+def test_a_utf8_page_sent_with_a_latin_label_is_read_as_utf8(label):
+    """Apache's default `charset=ISO-8859-1` on a UTF-8 page: Scrapy makes every "é" an "Ã©";
+    the page is read as UTF-8 and flagged."""
+    text = "<html><body><p>“Kami siap,” kata José — Rp1 juta</p></body></html>"
+    response = HtmlResponse(url="https://example.id/a", body=text.encode(),
+                            headers={"Content-Type": f"text/html; charset={label}"})
+    assert "Ã©" in response.text or "\ufffd" in response.text  # what the label gives
+    page = page_of(response)
+    assert page.html == text
+    assert page.flags == ("encoding_repaired",)

@@ -66,12 +66,30 @@ def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("newscrawl-cp1252", _cp1252_fallback)
 
 
+# Single-byte labels a server sends by default (Apache's ISO-8859-1, for one) on pages that are
+# UTF-8; as Scrapy and w3lib do, ISO-8859-1 and ASCII are read as Windows-1252 anyway.
+_LATIN_NAMES = frozenset({"iso8859_1", "iso_8859_1", "latin_1", "latin1", "cp1252",
+                          "windows_1252", "ascii", "us_ascii", "iso8859_15", "iso_8859_15"})
+
+
 def decode_page(body: bytes, declared: str, decoded: str) -> tuple[str, bool]:
     """The page's text, and whether it had to be repaired. `decoded` is what the crawler
-    made of `body` with the `declared` encoding (errors replaced by U+FFFD); when that was
-    UTF-8 and the bytes are not valid UTF-8, the invalid bytes are read as Windows-1252
-    instead of being lost ("â€™" and "é" typed on Windows into a UTF-8 page)."""
-    if declared.replace("-", "_").lower() not in {n.replace("-", "_") for n in _UTF8_NAMES}:
+    made of `body` with the `declared` encoding (errors replaced by U+FFFD).
+
+    - Declared UTF-8, bytes not valid UTF-8: the invalid bytes are read as Windows-1252 instead
+      of being lost ("â€™" and "é" typed on Windows into a UTF-8 page).
+    - Declared a single-byte Latin encoding, bytes valid UTF-8 with non-ASCII characters: read as
+      UTF-8 (a server's default label on a UTF-8 page would make every "é" an "Ã©"; Latin text
+      whose bytes also form valid multi-byte UTF-8 sequences is all but unknown)."""
+    label = declared.replace("-", "_").lower()
+    if label in _LATIN_NAMES:
+        if body.isascii():
+            return decoded, False
+        try:
+            return body.decode("utf-8-sig"), True
+        except UnicodeDecodeError:
+            return decoded, False
+    if label not in {n.replace("-", "_") for n in _UTF8_NAMES}:
         return decoded, False
     if "\ufffd" not in decoded:
         return decoded, False

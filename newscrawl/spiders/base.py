@@ -641,7 +641,8 @@ def site_contracts(cls: type[NewsSpider]) -> dict[str, list[str]]:
 
 
 def page_of(response: TextResponse) -> Page:
-    """The extraction's view of a response: its text and URL. A page labelled UTF-8 whose
-    bytes are partly Windows-1252 is decoded byte by byte and flagged `encoding_repaired`."""
+    """The extraction's view of a response: its text and URL. A page whose bytes do not match
+    its label (Windows-1252 bytes in a UTF-8 page, a UTF-8 page labelled Latin-1) is decoded as
+    its bytes are and flagged `encoding_repaired` (newscrawl/normalize/encoding.py)."""
     text, repaired = decode_page(response.body, response.encoding, response.text)
     return Page(text, response.url, flags=("encoding_repaired",) if repaired else ())
