@@ -31,11 +31,15 @@ besar, kata manajer pemasaran perusahaan itu dalam acara peluncuran.</p></articl
 
 
 def test_a_generated_site_file_crawls_and_reads_a_plain_article(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    # Outside the project (no SCRAPY_SETTINGS_MODULE, which a test process may have set, and no
+    # spider module): the file goes to tmp_path, never into newscrawl/spiders.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPY_"))}
     made = subprocess.run(
-        [sys.executable, "-m", "scrapy", "genspider", "-t", str(TEMPLATE), "contohtekno",
-         "tekno.contoh.id"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        [sys.executable, "-m", "scrapy", "genspider", "-s", "NEWSPIDER_MODULE=", "-t",
+         str(TEMPLATE), "contohtekno", "tekno.contoh.id"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
+    assert not (ROOT / "newscrawl" / "spiders" / "contohtekno.py").exists()
     spec = importlib.util.spec_from_file_location("contohtekno", tmp_path / "contohtekno.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
