@@ -6,7 +6,9 @@ the run report, and after the second run every article is stored exactly once, w
 
 from __future__ import annotations
 
+import fcntl
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -44,9 +46,25 @@ def crawl(server: FaultServer, data: Path):
     return result, source
 
 
-@pytest.fixture(scope="module")
-def matrix(tmp_path_factory):
-    data = tmp_path_factory.mktemp("faults") / "data"
+@pytest.fixture(scope="session")
+def matrix(tmp_path_factory, worker_id):
+    """The two crawls, made once per test session. With pytest-xdist the workers share them
+    (the first makes them under a file lock, the others read the result), as xdist's docs
+    advise for costly fixtures: a module fixture was made again by every worker that ran one
+    of these tests, and again after each stolen batch (four times, 30 s, in one run)."""
+    if worker_id == "master":
+        return run_matrix(tmp_path_factory.mktemp("faults") / "data")
+    shared = tmp_path_factory.getbasetemp().parent / "fault-matrix"  # this session's, all workers
+    shared.mkdir(exist_ok=True)
+    made = shared / "matrix.pickle"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            made.write_bytes(pickle.dumps(run_matrix(shared / "data")))
+    return pickle.loads(made.read_bytes())
+
+
+def run_matrix(data: Path) -> dict:
     with FaultServer(ARTICLES, {n: fault for fault, n in ARTICLE_OF.items()},
                      slow_seconds=3.5) as server:
         clean = {
