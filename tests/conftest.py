@@ -6,16 +6,20 @@ restarted inside one test process, and because that is exactly how users run the
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pickle
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -35,6 +39,27 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     or a timeout; the extra worker uses the core they leave idle (on 2 vCPUs: 2 workers 120 s,
     3 workers 102 s, 4 workers 105 s for the whole suite)."""
     return (os.cpu_count() or 1) + 1
+
+
+Made = TypeVar("Made")
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str,
+              make: Callable[[Path], Made]) -> Made:
+    """What `make(folder)` returns, made once per test session for a costly, read-only fixture.
+    With pytest-xdist the first worker to ask makes it under a file lock and the others read
+    the result (pickled), xdist's pattern: a module fixture is otherwise made again by every
+    worker that runs one of its tests, and again after each batch another worker stole."""
+    if worker_id == "master":
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent / name  # this session's, for all workers
+    shared.mkdir(exist_ok=True)
+    result = shared / "made.pickle"
+    with (shared / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            result.write_bytes(pickle.dumps(make(shared / "made")))
+    return pickle.loads(result.read_bytes())
 
 
 @dataclass

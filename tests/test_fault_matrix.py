@@ -6,13 +6,11 @@ the run report, and after the second run every article is stored exactly once, w
 
 from __future__ import annotations
 
-import fcntl
 import json
-import pickle
 from pathlib import Path
 
 import pytest
-from conftest import run_scrapy
+from conftest import made_once, run_scrapy
 from faultserver import MISLABELLED_TEXT, FaultServer
 
 from newscrawl.extraction import extract_record
@@ -48,20 +46,9 @@ def crawl(server: FaultServer, data: Path):
 
 @pytest.fixture(scope="session")
 def matrix(tmp_path_factory, worker_id):
-    """The two crawls, made once per test session. With pytest-xdist the workers share them
-    (the first makes them under a file lock, the others read the result), as xdist's docs
-    advise for costly fixtures: a module fixture was made again by every worker that ran one
-    of these tests, and again after each stolen batch (four times, 30 s, in one run)."""
-    if worker_id == "master":
-        return run_matrix(tmp_path_factory.mktemp("faults") / "data")
-    shared = tmp_path_factory.getbasetemp().parent / "fault-matrix"  # this session's, all workers
-    shared.mkdir(exist_ok=True)
-    made = shared / "matrix.pickle"
-    with (shared / "lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not made.exists():
-            made.write_bytes(pickle.dumps(run_matrix(shared / "data")))
-    return pickle.loads(made.read_bytes())
+    """The two crawls, made once per test session and shared by the xdist workers."""
+    return made_once(tmp_path_factory, worker_id, "fault-matrix",
+                     lambda folder: run_matrix(folder / "data"))
 
 
 def run_matrix(data: Path) -> dict:

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, mirror_ids, run_command, run_scrapy
+from conftest import ROOT, made_once, mirror_ids, run_command, run_scrapy
 
 from newscrawl.archive import ArchivePointer, archive_files, complete_length, read_response
 from newscrawl.spiders.base import NewsSpider
@@ -51,13 +51,18 @@ def latest(records: list[dict]) -> dict[str, dict]:
     return out
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory) -> Path:
-    """The whole mirror crawled once, with the archive on (the default)."""
-    data = tmp_path_factory.mktemp("crawled") / "data"
+def crawl_the_mirror(folder: Path) -> Path:
+    data = folder / "data"
     result = run_scrapy(["crawlall"], data)
     assert result.returncode == 0, result.log[-3000:]
     return data
+
+
+@pytest.fixture(scope="session")
+def crawled(tmp_path_factory, worker_id) -> Path:
+    """The whole mirror crawled once, with the archive on (the default); read only (a test
+    that changes it works on `data_dir`, a copy)."""
+    return made_once(tmp_path_factory, worker_id, "reextract-crawled", crawl_the_mirror)
 
 
 @pytest.fixture

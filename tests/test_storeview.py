@@ -8,16 +8,21 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, mirror_ids, run_scrapy
+from conftest import ROOT, made_once, mirror_ids, run_scrapy
 
 from newscrawl.storeview import find, sample, store_stats, summaries
 
 SOURCES = ("detikinet", "kompastekno")
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("view") / "data"
+@pytest.fixture(scope="session")
+def data(tmp_path_factory, worker_id):
+    """Two outlets crawled and one article updated; read only, made once per session."""
+    return made_once(tmp_path_factory, worker_id, "storeview", crawl_two_outlets)
+
+
+def crawl_two_outlets(folder):
+    data = folder / "data"
     result = run_scrapy(["crawlall", "--only", ",".join(SOURCES)], data)
     assert result.returncode == 0, result.log[-2000:]
     # A second version of one article, as a revisit that found a change stores it.
