@@ -24,6 +24,12 @@ from newscrawl.plot import INSTALL_HINT
 NOTICES_QUOTED = 5
 
 
+def _widened(first: str | None, last: str | None, value: str) -> tuple[str, str]:
+    """The range (first, last) of ISO strings, widened to hold `value`."""
+    return (value if first is None or value < first else first,
+            value if last is None or value > last else last)
+
+
 @dataclass(slots=True)
 class SourceFacts:
     records: int = 0
@@ -51,16 +57,12 @@ class DatasheetFacts:
         source.records += 1
         published = record.get("published_at")
         if published:
-            if source.first_published is None or published < source.first_published:
-                source.first_published = published
-            if source.last_published is None or published > source.last_published:
-                source.last_published = published
+            source.first_published, source.last_published = _widened(
+                source.first_published, source.last_published, published)
         crawled = record.get("crawled_at")
         if crawled:
-            if self.crawled_first is None or crawled < self.crawled_first:
-                self.crawled_first = crawled
-            if self.crawled_last is None or crawled > self.crawled_last:
-                self.crawled_last = crawled
+            self.crawled_first, self.crawled_last = _widened(
+                self.crawled_first, self.crawled_last, crawled)
         rights = record.get("rights") or {}
         if rights.get("reserved"):
             notice = rights.get("notice") or ""

@@ -22,6 +22,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from newscrawl.ledger_protocol import parse_iso
+
 logger = logging.getLogger(__name__)
 
 # Exit codes of `crawlall` (documented in the README).
@@ -541,19 +543,11 @@ def load_runs(runs_dir: Path, limit: int = 50) -> list[dict[str, Any]]:
     return found
 
 
-def _iso(value: str) -> bool:
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _is_run_report(report: Any) -> bool:
     if not isinstance(report, dict) or not isinstance(report.get("sources", []), list):
         return False
     finished = report.get("finished")
-    if finished is not None and not (isinstance(finished, str) and _iso(finished)):
+    if finished is not None and not (isinstance(finished, str) and parse_iso(finished)):
         return False
     return all(isinstance(source, dict) and isinstance(source.get("source"), str)
                and isinstance(source.get("status"), str) for source in report.get("sources", []))

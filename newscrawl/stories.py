@@ -80,7 +80,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from newscrawl.ledger_protocol import Ledger, NewStoryMember
+from newscrawl.ledger_protocol import Ledger, NewStoryMember, parse_iso
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -355,17 +355,6 @@ class Unset:
 UNSET = Unset()
 
 
-def _instant(value: Any) -> datetime | None:
-    """An ISO 8601 instant with its offset, else None (a naive or unreadable one decides nothing)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
-
-
 def story_id_for(record_id: str) -> str:
     """The story id a record founds: 16 hex digits of BLAKE2b(record id), stable across runs."""
     return hashlib.blake2b(record_id.encode("utf-8"), digest_size=8).hexdigest()
@@ -589,7 +578,7 @@ class StoryIndex:
                         self.assign(record_id, body, rec.get("published_at"))
                         added += 1
                         continue
-                    stored = _instant(rec.get("crawled_at"))
+                    stored = parse_iso(rec.get("crawled_at"))
                     old = matchable_since is not None and stored is not None and (
                         stored < matchable_since)
                     values = None if old else self.signature_values(body)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from scrapy.http import HtmlResponse
+from conftest import MIRROR
+from scrapy.http import HtmlResponse, Request
 
 from newscrawl.extraction.page import looks_truncated
+from newscrawl.items import Article
 from newscrawl.normalize.encoding import decode_page
 from newscrawl.spiders.base import page_of
+from newscrawl.spiders.detikinet import DetikInetSpider
 
 WHOLE = "<html><head><title>t</title></head><body><p>Satu dua tiga.</p></body></html>"
 
@@ -65,12 +68,18 @@ def test_a_valid_utf8_page_is_left_as_decoded():
 
 @pytest.mark.parametrize("label", ["ISO-8859-1", "windows-1252", "us-ascii"])
 def test_a_utf8_page_sent_with_a_latin_label_is_read_as_utf8(label):
-    """Apache's default `charset=ISO-8859-1` on a UTF-8 page: Scrapy makes every "é" an "Ã©";
-    the page is read as UTF-8 and flagged."""
-    text = "<html><body><p>“Kami siap,” kata José — Rp1 juta</p></body></html>"
-    response = HtmlResponse(url="https://example.id/a", body=text.encode(),
+    """A detikInet article (the mirror's page, UTF-8, its curly quotes and dashes) sent with
+    Apache's default `charset=ISO-8859-1` or another Latin label: Scrapy's decoding makes every
+    "—" an "â€”"; the record holds the text as written, flagged."""
+    html = (MIRROR / "detikinet" / "articles" / "d-7301234.html").read_text(encoding="utf-8")
+    html = html.replace("Ponsel lipat tidak lagi", "Ponsel lipat—“lipat dua” tidak lagi", 1)
+    url = "https://inet.detik.com/telecommunication/d-7301234/ponsel-lipat"
+    response = HtmlResponse(url=url, body=html.encode(), request=Request(url),
                             headers={"Content-Type": f"text/html; charset={label}"})
-    assert "Ã©" in response.text or "\ufffd" in response.text  # what the label gives
-    page = page_of(response)
-    assert page.html == text
-    assert page.flags == ("encoding_repaired",)
+    assert "â€" in response.text  # what the label alone gives
+    [record] = [item for item in DetikInetSpider().parse_article(response)
+                if isinstance(item, Article)]
+    assert "Ponsel lipat—“lipat dua” tidak lagi" in record["body"]
+    assert "â€" not in record["body"] and "â€" not in record["title"]
+    assert "encoding_repaired" in record["quality_flags"]
+    assert "mojibake" not in record["quality_flags"]

@@ -427,7 +427,8 @@ def test_reconcile_restores_story_rows_from_the_store(open_ledger):
 def test_a_rebuild_signs_only_the_records_stored_within_the_window(index):
     """A ledger rebuilt from years of records: those stored before the window join as pruned
     ones are (their story kept, no signature, never matched); the window's and those without
-    a readable crawl time are signed and matched as before."""
+    a readable crawl time are signed and matched as before. A crawl time without an offset is
+    UTC, as everywhere in the ledger."""
     now = datetime.now(timezone.utc)
     since = now - timedelta(days=30)
 
@@ -441,10 +442,13 @@ def test_a_rebuild_signs_only_the_records_stored_within_the_window(index):
         stored("a:recent", DAILY_1, (now - timedelta(days=2)).astimezone(WIB).isoformat()),
         stored("a:undated", SAME_TOPIC, None),
         stored("a:naive", RIVAL, "2020-01-01T00:00:00"),
+        stored("a:zulu", DAILY_2, (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")),
+        stored("a:unreadable", golden_corpus()[6][1], "gestern"),  # 215 words, unrelated
     ]
-    assert index.reconcile(records, matchable_since=since) == 4
+    assert index.reconcile(records, matchable_since=since) == 6
     signed = {r["id"]: index.ledger.story_member(r["id"]).signature is not None for r in records}
-    assert signed == {"a:old": False, "a:recent": True, "a:undated": True, "a:naive": True}
+    assert signed == {"a:old": False, "a:recent": True, "a:undated": True, "a:naive": False,
+                      "a:zulu": True, "a:unreadable": True}
     assert index.get("a:old").story_id == stories.story_id_for("a:old")
     assert index.assign("b:copy-of-old", SYNDICATED).is_new_story
     assert index.assign("b:copy-of-recent", DAILY_1).duplicate_of == "a:recent"

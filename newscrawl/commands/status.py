@@ -17,6 +17,7 @@ from scrapy.commands import ScrapyCommand
 from newscrawl import runs
 from newscrawl.commands import plural, survives_closed_pipe
 from newscrawl.config import setting
+from newscrawl.ledger_protocol import parse_iso
 
 
 class Command(ScrapyCommand):
@@ -52,7 +53,11 @@ class Command(ScrapyCommand):
               f"{plural(len(reports), 'run')} read")
         print(runs.render_status(rows))
         if opts.max_age_hours is not None:
-            finished = datetime.fromisoformat(reports[0]["finished"])
+            finished = parse_iso(reports[0].get("finished"))
+            if finished is None:
+                print("stale: the last run report has no finish time")
+                self.exitcode = runs.EXIT_STALE
+                return
             age = datetime.now(timezone.utc) - finished
             if age > timedelta(hours=opts.max_age_hours):
                 print(f"stale: the last run finished {age.total_seconds() / 3600:.1f} hours ago "

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-import zlib
+import struct
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -38,6 +38,7 @@ from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
@@ -86,17 +87,6 @@ SPIDER_ARGUMENTS = ("since", "until", "max_pages", "urls")
 
 # What a .xml.gz sitemap may unpack to when no crawler says (the project's DOWNLOAD_MAXSIZE).
 SITEMAP_MAX_UNPACKED = 16 * 1024 * 1024
-
-
-def gunzip_capped(data: bytes, limit: int) -> bytes | None:
-    """`data` gunzipped, or None when it unpacks to more than `limit` bytes (0: no limit),
-    found without unpacking more than that. A cut-off file gives what it holds; raises
-    zlib.error when it is no gzip data."""
-    unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    unpacked = unpacker.decompress(data, limit + 1 if limit > 0 else 0)
-    if limit > 0 and len(unpacked) > limit:
-        return None
-    return unpacked
 
 
 def sitemap_entries(body: bytes) -> Iterator[tuple[str, str | None]]:
@@ -476,14 +466,15 @@ class NewsSpider(SiteParser, scrapy.Spider):
             limit = response.meta.get("download_maxsize", crawler.settings.getint(
                 "DOWNLOAD_MAXSIZE") if crawler else SITEMAP_MAX_UNPACKED)
             try:
-                unpacked = gunzip_capped(body, limit)
-            except zlib.error:
-                self._broken_source(response, "corrupt gzip sitemap")
-                return
-            if unpacked is None:
+                # Scrapy's gunzip: stops past `max_size` (a ValueError), gives what a cut file
+                # holds.
+                body = gunzip(body, max_size=limit)
+            except ValueError:
                 self._broken_source(response, f"gzip sitemap over {limit:,} bytes unpacked")
                 return
-            body = unpacked
+            except (OSError, EOFError, struct.error):
+                self._broken_source(response, "corrupt gzip sitemap")
+                return
         try:
             sitemap = Sitemap(body)
         except Exception:  # lxml raises several types on broken XML
