@@ -8,17 +8,27 @@ Text model
     The body is normalised (Unicode NFC, lower case, punctuation and ``_`` turned into
     spaces, so ``5.000`` -> ``5 000``) and cut into overlapping **5-word shingles**.
     Similarity is the Jaccard index of the two shingle sets, estimated from
-    128-permutation MinHash signatures (datasketch, seed 1, SHA-1 based ``sha1_hash32``,
-    permutation scheme ``affine32`` on datasketch 2.x, ``legacy`` on 1.x, recorded in the
-    ledger): the same text gives the same signature in every process and run. Python's
-    randomised ``hash()`` is never used; band keys use BLAKE2b.
+    128-permutation MinHash signatures (seed 1, permutation scheme ``affine32`` on datasketch
+    2.x, ``legacy`` on 1.x): the same text gives the same signature in every process and
+    run. Python's randomised ``hash()`` is never used.
 
-    The signature is computed here with numpy, not by datasketch's per-value ``MinHash``
-    update: SHA-1 of each shingle's UTF-8 bytes (first 4 bytes, little-endian, as
-    ``sha1_hash32``), then the scheme's permutations with the same ``(a, b)`` from seed 1,
-    applied to all shingles at once. The values are bit-identical to datasketch's (the tests
-    compare them value for value on ~370 texts under both schemes); datasketch stays the
-    reference, supplies the permutation parameters and makes signatures for any other scheme.
+    Each shingle's UTF-8 bytes are hashed to 32 bits, then the scheme's permutations (the
+    same ``(a, b)`` as datasketch's, from seed 1) are applied to all shingles at once with
+    numpy and the minimum kept per permutation. Two shingle hashes, each recorded in the
+    ledger with the index, which keeps it:
+
+    * ``poly64`` (new indexes since issue 15): the polynomial hash of the bytes mod 2**64,
+      mixed by MurmurHash3's fmix64, high 32 bits. Computed from prefix sums over the whole
+      text, for every shingle at once: ~30 us for a 900-shingle body, where one SHA-1 call
+      per shingle takes ~450 us. Band keys: ``fmix64`` of the band number and values, for
+      every band at once.
+    * ``sha1_hash32`` (indexes made before): datasketch's default, SHA-1 of each shingle,
+      first 4 bytes little-endian; band keys BLAKE2b. Their signatures are bit-identical to
+      datasketch's ``MinHash`` (the tests compare them value for value), and such an index
+      keeps making them, so its clusters do not change.
+
+    Both are estimates of the same Jaccard index with the same error; on the tests' golden
+    corpus they make the same joins except at the threshold (two pairs of 78).
 
 Threshold: **Jaccard >= 0.5**, shingle size **5**. Why:
     * A changed word breaks ``k`` shingles, so with ``J = (n - m) / (n + m)`` a copy
@@ -86,6 +96,7 @@ if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
 __all__ = [
+    "DEFAULT_HASHFUNC",
     "MIN_WORDS",
     "NUM_PERM",
     "SHINGLE_SIZE",
@@ -98,6 +109,7 @@ __all__ = [
     "estimated_similarity",
     "jaccard",
     "normalize_words",
+    "poly64_hash32",
     "shingles",
     "signature",
     "signature_values",
@@ -119,6 +131,12 @@ _CANDIDATE_LIMIT = 50
 # of every process's start), so it is imported only when a signature is made.
 _HAS_SCHEMES = int(_version("datasketch").split(".")[0]) >= 2
 DEFAULT_SCHEME = "affine32" if _HAS_SCHEMES else "legacy"
+# The shingle hash and band-key hash of a new index. An index keeps those it was made with
+# (recorded in the ledger): one made before poly64 goes on with datasketch's sha1_hash32 and
+# BLAKE2b band keys, and its clusters do not change.
+DEFAULT_HASHFUNC = "poly64"
+DEFAULT_BAND_HASH = "fmix64"
+_BAND_HASH_OF = {"poly64": "fmix64", "sha1_hash32": "blake2b8"}
 
 
 @lru_cache(maxsize=1)
@@ -165,12 +183,15 @@ def _permutations(num_perm: int, scheme: str) -> Any:
     return minhash(num_perm=num_perm, seed=SEED, **_scheme_kwargs(scheme)).permutations
 
 
-def _minhash(shingle_set: set[str], num_perm: int, scheme: str) -> LeanMinHash:
+def _minhash(
+    shingle_set: set[str], num_perm: int, scheme: str, hashfunc: str = "sha1_hash32"
+) -> LeanMinHash:
     """datasketch's own MinHash of the shingles: the reference the fast path must equal."""
     m = _datasketch().MinHash(
         num_perm=num_perm,
         seed=SEED,
         permutations=_permutations(num_perm, scheme),
+        **({"hashfunc": poly64_hash32} if hashfunc == "poly64" else {}),
         **_scheme_kwargs(scheme),
     )
     m.update_batch([s.encode("utf-8") for s in shingle_set])
@@ -199,26 +220,87 @@ def _word_bytes(text: str) -> tuple[bytes, list[int]]:
     return b" ".join(encoded), list(map(len, encoded))
 
 
-def _shingle_hashes(joined: bytes, lengths: list[int], k: int) -> np.ndarray:
-    """``sha1_hash32`` of every ``k``-word shingle (as uint32; a repeated shingle repeats,
-    which leaves the minimum unchanged)."""
+def _shingle_bounds(lengths: list[int], k: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets in the joined words (``size`` bytes) of every ``k``-word shingle."""
     n = len(lengths)
-    if n == 0:
-        return np.empty(0, dtype=np.uint32)
-    sha1 = hashlib.sha1
     if n <= k:
-        digests = sha1(joined).digest()
-    else:
-        lens = np.asarray(lengths, dtype=np.int64)
-        ends = np.cumsum(lens + 1) - 1  # each word's end offset in ``joined``
-        starts = (ends - lens)[: n - k + 1].tolist()
-        stops = ends[k - 1 :].tolist()
-        # Two C calls per shingle (hash, digest) are the floor in Python; this loop is ~60 % of
-        # a signature, and everything after it runs on all shingles at once.
-        digests = b"".join(
-            [sha1(joined[a:b]).digest() for a, b in zip(starts, stops, strict=True)]
-        )
+        return np.zeros(1, dtype=np.int64), np.full(1, size, dtype=np.int64)
+    lens = np.asarray(lengths, dtype=np.int64)
+    ends = np.cumsum(lens + 1) - 1  # each word's end offset in the joined bytes
+    return (ends - lens)[: n - k + 1], ends[k - 1 :]
+
+
+def _sha1_hashes(joined: bytes, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """``sha1_hash32`` (datasketch's: SHA-1, first 4 bytes little-endian) of each shingle."""
+    sha1 = hashlib.sha1
+    # Two C calls per shingle (hash, digest) are the floor in Python: ~0.5 us a shingle, most
+    # of a signature; everything after this loop runs on all shingles at once.
+    digests = b"".join(
+        [sha1(joined[a:b]).digest() for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+    )
     return np.frombuffer(digests, dtype="<u4")[::5]  # a digest is five 32-bit words
+
+
+# poly64: the polynomial hash sum(byte_i * B**i) mod 2**64 of a shingle's UTF-8 bytes, mixed
+# by MurmurHash3's 64-bit finaliser, high 32 bits. From prefix sums over the whole text, so
+# every shingle is hashed by a few numpy operations on all of them at once (~30 us for 900
+# shingles, where SHA-1 takes ~450 us). B is odd, hence invertible mod 2**64: a shingle's
+# hash is (prefix[end] - prefix[start]) * B**-start, the same wherever the shingle stands.
+_POLY_BASE = 0x100000001B3  # the 64-bit FNV prime
+_POLY_POWERS: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
+
+
+def _poly_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """B**i and B**-i mod 2**64 for i < n (at least), grown on demand and kept."""
+    powers = _POLY_POWERS
+    if len(powers[0]) < n:
+        size = max(n, 2 * len(powers[0]), 1 << 16)
+        inverse = pow(_POLY_BASE, -1, 1 << 64)
+        grown = []
+        for base in (_POLY_BASE, inverse):
+            factors = np.full(size, base, dtype=np.uint64)
+            factors[0] = 1
+            grown.append(np.cumprod(factors, dtype=np.uint64))  # wraps mod 2**64
+        powers = globals()["_POLY_POWERS"] = (grown[0], grown[1])
+    return powers
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser (every input bit reaches every output bit)."""
+    h = h ^ (h >> np.uint64(33))
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+def _poly64_hashes(joined: bytes, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The ``poly64`` hash (uint32) of each shingle ``joined[start:stop]``."""
+    size = len(joined)
+    power, inverse = _poly_powers(size + 1)
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(np.frombuffer(joined, dtype=np.uint8) * power[:size], out=prefix[1:])
+    hashes = (prefix[stops] - prefix[starts]) * inverse[starts]
+    return (_fmix64(hashes) >> np.uint64(32)).astype(np.uint32)
+
+
+def poly64_hash32(data: bytes) -> int:
+    """The ``poly64`` hash of ``data`` (a shingle's UTF-8 bytes): datasketch's ``hashfunc``
+    form of what a ``poly64`` index computes for all shingles at once."""
+    bounds = np.zeros(1, dtype=np.int64), np.full(1, len(data), dtype=np.int64)
+    return int(_poly64_hashes(data, *bounds)[0])
+
+
+_SHINGLE_HASHES = {"sha1_hash32": _sha1_hashes, "poly64": _poly64_hashes}
+
+
+def _shingle_hashes(joined: bytes, lengths: list[int], k: int, hashfunc: str) -> np.ndarray:
+    """The ``hashfunc`` hash (uint32) of every ``k``-word shingle (a repeated shingle repeats,
+    which leaves the minimum unchanged)."""
+    if not lengths:
+        return np.empty(0, dtype=np.uint32)
+    return _SHINGLE_HASHES[hashfunc](joined, *_shingle_bounds(lengths, k, len(joined)))
 
 
 _MAX32 = np.uint32(0xFFFFFFFF)
@@ -243,17 +325,19 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def _permuted_min(hashes: np.ndarray, num_perm: int, scheme: str) -> np.ndarray | None:
-    """The MinHash values (uint32) of these ``sha1_hash32`` values under ``scheme``'s seed-1
+    """The MinHash values (uint32) of these 32-bit shingle hashes under ``scheme``'s seed-1
     permutations, computed as datasketch's ``update_batch`` does; ``None`` for a scheme
     only datasketch itself knows."""
     out = np.full(num_perm, _MAX32, dtype=np.uint32)
     if scheme == "affine32":
         a32, b32 = _typed_permutations(num_perm, scheme, np.uint32)
+        a32, b32 = a32[:, None], b32[:, None]
         for i in range(0, len(hashes), _CHUNK):
             mixed = _fmix32(hashes[i : i + _CHUNK].astype(np.uint32))
-            permuted = np.multiply.outer(mixed, a32)  # wraps mod 2**32, as datasketch's does
+            # permutation-major, so each minimum runs along contiguous memory (~20 % faster)
+            permuted = np.multiply(a32, mixed)  # wraps mod 2**32, as datasketch's does
             permuted += b32
-            np.minimum(out, permuted.min(axis=0), out=out)
+            np.minimum(out, permuted.min(axis=1), out=out)
         return out
     if scheme == "legacy":
         a64, b64 = _typed_permutations(num_perm, scheme, np.uint64)
@@ -270,25 +354,39 @@ def _permuted_min(hashes: np.ndarray, num_perm: int, scheme: str) -> np.ndarray 
 
 
 def _signature_values(
-    joined: bytes, lengths: list[int], k: int, num_perm: int, scheme: str
+    joined: bytes, lengths: list[int], k: int, num_perm: int, scheme: str, hashfunc: str
 ) -> np.ndarray:
     """MinHash values (little-endian uint32) of the shingles of pre-normalised words."""
-    values = _permuted_min(_shingle_hashes(joined, lengths, k), num_perm, scheme)
+    values = _permuted_min(_shingle_hashes(joined, lengths, k, hashfunc), num_perm, scheme)
     if values is None:  # a scheme without a fast path: datasketch itself
         words = joined.decode("utf-8").split(" ") if joined else []
-        return _values(_minhash(_shingles_of(words, k), num_perm, scheme))
+        return _values(_minhash(_shingles_of(words, k), num_perm, scheme, hashfunc))
     return values.astype("<u4", copy=False)
 
 
+def _check_hashfunc(hashfunc: str) -> None:
+    if hashfunc not in _SHINGLE_HASHES:
+        raise ValueError(
+            f"unknown shingle hash {hashfunc!r} (known: {', '.join(_SHINGLE_HASHES)}); "
+            "a ledger made by a newer newscrawl needs that version"
+        )
+
+
 def signature_values(
-    text: str, num_perm: int = NUM_PERM, k: int = SHINGLE_SIZE, *, scheme: str = DEFAULT_SCHEME
+    text: str,
+    num_perm: int = NUM_PERM,
+    k: int = SHINGLE_SIZE,
+    *,
+    scheme: str = DEFAULT_SCHEME,
+    hashfunc: str = DEFAULT_HASHFUNC,
 ) -> np.ndarray:
     """The MinHash values of ``text`` as little-endian uint32 (what the ledger stores):
     equal to ``signature(text).hashvalues``, computed without datasketch's per-value work."""
     if k < 1:
         raise ValueError("k must be >= 1")
+    _check_hashfunc(hashfunc)
     joined, lengths = _word_bytes(text or "")
-    return _signature_values(joined, lengths, k, num_perm, scheme)
+    return _signature_values(joined, lengths, k, num_perm, scheme, hashfunc)
 
 
 def _lean(values: np.ndarray, scheme: str) -> LeanMinHash:
@@ -298,17 +396,24 @@ def _lean(values: np.ndarray, scheme: str) -> LeanMinHash:
 
 
 def signature(
-    text: str, num_perm: int = NUM_PERM, k: int = SHINGLE_SIZE, *, scheme: str = DEFAULT_SCHEME
+    text: str,
+    num_perm: int = NUM_PERM,
+    k: int = SHINGLE_SIZE,
+    *,
+    scheme: str = DEFAULT_SCHEME,
+    hashfunc: str = DEFAULT_HASHFUNC,
 ) -> LeanMinHash:
     """MinHash signature (datasketch's, seed 1) of the ``k``-word shingles of ``text``."""
-    return _lean(signature_values(text, num_perm, k, scheme=scheme), scheme)
+    return _lean(signature_values(text, num_perm, k, scheme=scheme, hashfunc=hashfunc), scheme)
 
 
 def estimated_similarity(
-    a: str, b: str, num_perm: int = NUM_PERM, k: int = SHINGLE_SIZE
+    a: str, b: str, num_perm: int = NUM_PERM, k: int = SHINGLE_SIZE, *,
+    hashfunc: str = DEFAULT_HASHFUNC,
 ) -> float:
     """MinHash estimate of the Jaccard similarity of two bodies (what StoryIndex compares)."""
-    return signature(a, num_perm, k).jaccard(signature(b, num_perm, k))
+    return signature(a, num_perm, k, hashfunc=hashfunc).jaccard(
+        signature(b, num_perm, k, hashfunc=hashfunc))
 
 
 def jaccard(a: str, b: str, k: int = SHINGLE_SIZE) -> float:
@@ -336,8 +441,30 @@ def _band_prefixes(bands: int) -> tuple[bytes, ...]:
     return tuple(band.to_bytes(2, "little") for band in range(bands))
 
 
-def band_keys(hashvalues: np.ndarray, rows: int) -> list[int]:
-    """Signed 64-bit keys (BLAKE2b of band number + band values) of a signature's LSH bands."""
+_BAND_SEED = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads the band numbers
+
+
+def _fmix64_band_keys(values: np.ndarray, rows: int) -> np.ndarray:
+    """``fmix64`` band keys (int64) of signatures (the last axis), for one or many at once:
+    band number and rows chained through MurmurHash3's 64-bit finaliser."""
+    values = np.asarray(values).astype(np.uint64)
+    bands = values.shape[-1] // rows
+    grouped = values[..., : bands * rows].reshape(*values.shape[:-1], bands, rows)
+    keys = _fmix64(np.arange(1, bands + 1, dtype=np.uint64) * _BAND_SEED)
+    for row in range(rows):
+        keys = _fmix64(keys ^ grouped[..., row])
+    return keys.view(np.int64)
+
+
+def band_keys(
+    hashvalues: np.ndarray, rows: int, band_hash: str = DEFAULT_BAND_HASH
+) -> list[int]:
+    """Signed 64-bit keys of a signature's LSH bands: ``fmix64`` (see above) or ``blake2b8``
+    (BLAKE2b of band number + band values, the hash of indexes made before ``poly64``)."""
+    if band_hash == "fmix64":
+        return _fmix64_band_keys(hashvalues, rows).tolist()
+    if band_hash != "blake2b8":
+        raise ValueError(f"unknown band hash {band_hash!r}")
     raw = np.asarray(hashvalues).astype("<u4", copy=False).tobytes()
     step = 4 * rows
     blake2b = hashlib.blake2b
@@ -374,6 +501,7 @@ class SignatureSpec:
     shingle_size: int
     scheme: str
     min_words: int
+    hashfunc: str = DEFAULT_HASHFUNC
 
     def values(self, body: str) -> np.ndarray | None:
         """The body's MinHash values (little-endian uint32, as stored), or ``None`` when it is
@@ -381,7 +509,9 @@ class SignatureSpec:
         joined, lengths = _word_bytes(body or "")
         if len(lengths) < self.min_words:
             return None
-        return _signature_values(joined, lengths, self.shingle_size, self.num_perm, self.scheme)
+        return _signature_values(
+            joined, lengths, self.shingle_size, self.num_perm, self.scheme, self.hashfunc
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,7 +551,10 @@ class StoryIndex:
         *,
         min_words: int = MIN_WORDS,
         candidate_limit: int = _CANDIDATE_LIMIT,
+        hashfunc: str = DEFAULT_HASHFUNC,
     ) -> None:
+        """``hashfunc``: the shingle hash of a new index (``poly64``, or ``sha1_hash32`` for
+        datasketch's own signatures); an index made earlier keeps the one it was made with."""
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
         self.ledger = ledger
@@ -434,28 +567,39 @@ class StoryIndex:
             "num_perm": num_perm,
             "shingle_size": shingle_size,
             "seed": SEED,
-            "hashfunc": "sha1_hash32",
             "normalize": "nfc-lower-nopunct",
-            "band_hash": "blake2b8",
         }
+        # Kept from the first use, whatever is asked later: the banding (so ``threshold`` can
+        # change), the permutation scheme and the two hashes.
+        kept = ("rows", "scheme", "hashfunc", "band_hash")
         stored = ledger.get_meta(_META_KEY)
         if stored is None:
-            params["scheme"] = DEFAULT_SCHEME
-            params["rows"] = choose_rows(min(threshold, 0.99), num_perm)
+            _check_hashfunc(hashfunc)
+            params.update(
+                rows=choose_rows(min(threshold, 0.99), num_perm), scheme=DEFAULT_SCHEME,
+                hashfunc=hashfunc, band_hash=_BAND_HASH_OF[hashfunc],
+            )
             ledger.set_meta(_META_KEY, json.dumps(params, sort_keys=True))
         else:
             old = json.loads(stored)
-            rows, scheme = old.pop("rows"), old.pop("scheme")
+            first = {name: old.pop(name) for name in kept}
             if old != params:
                 raise ValueError(
                     f"story index in {ledger.path} was built with {old}, not {params}; "
                     "rebuild it (StoryIndex.reconcile over the store into a fresh ledger)"
                 )
-            _scheme_kwargs(scheme)  # raises if this datasketch cannot make such signatures
-            params["rows"], params["scheme"] = rows, scheme
+            _scheme_kwargs(first["scheme"])  # raises if this datasketch cannot make them
+            _check_hashfunc(first["hashfunc"])
+            if first["band_hash"] not in _BAND_HASH_OF.values():
+                raise ValueError(f"story index in {ledger.path} has band keys of an unknown "
+                                 f"hash {first['band_hash']!r}; a newer newscrawl made it")
+            params.update(first)
         self.rows: int = params["rows"]
         self.scheme: str = params["scheme"]
+        self.hashfunc: str = params["hashfunc"]
+        self.band_hash: str = params["band_hash"]
         self.bands = num_perm // self.rows
+        self._spec = SignatureSpec(num_perm, shingle_size, self.scheme, min_words, self.hashfunc)
 
     def signature(self, body: str) -> LeanMinHash | None:
         """The body's MinHash, or ``None`` when it is too short (< ``min_words``) to match."""
@@ -465,12 +609,16 @@ class StoryIndex:
     @property
     def spec(self) -> SignatureSpec:
         """How this index makes signatures (picklable: worker processes make them too)."""
-        return SignatureSpec(self.num_perm, self.shingle_size, self.scheme, self.min_words)
+        return self._spec
 
     def signature_values(self, body: str) -> np.ndarray | None:
         """The body's MinHash values (little-endian uint32, as stored), or ``None`` when it is
         too short (< ``min_words``) to match."""
-        return self.spec.values(body)
+        return self._spec.values(body)
+
+    def band_keys(self, values: np.ndarray) -> list[int]:
+        """The LSH band keys of a signature, as this index stores and looks them up."""
+        return band_keys(values, self.rows, self.band_hash)
 
     def get(self, record_id: str) -> StoryMatch | None:
         """The assignment made earlier for ``record_id``, if any."""
@@ -499,7 +647,7 @@ class StoryIndex:
         # this for new records, so asking first as well would cost every call a query).
         if isinstance(values, Unset):
             values = self.signature_values(body)
-        keys = [] if values is None else band_keys(values, self.rows)
+        keys = [] if values is None else self.band_keys(values)
         # One write transaction (BEGIN IMMEDIATE): lookup and insert see one state, also
         # when several crawler processes share the ledger.
         with self.ledger.batch():
@@ -586,7 +734,7 @@ class StoryIndex:
                         record_id, rec["story_id"], rec.get("duplicate_of"), None,
                         rec.get("published_at"), None if values is None else values.tobytes(),
                     )
-                    pending.append((member, [] if values is None else band_keys(values, self.rows)))
+                    pending.append((member, [] if values is None else self.band_keys(values)))
                     queued.add(record_id)
                 added += self.ledger.add_story_members(pending)
         return added

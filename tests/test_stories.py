@@ -583,9 +583,62 @@ GOLDEN_JOINS = {
     "tempo:346": ("antara:321", 0.7734), "liputan6:347": ("liputan6:287", 0.5234),
     "cnbc:350": ("cnbc:260", 0.8594), "antara:357": ("cnbc:308", 0.8984),
 }
-# SHA-256 of the concatenated signatures (uint32 little-endian) of golden_corpus()'s bodies,
-# made by datasketch's MinHash at that commit.
-GOLDEN_SIGNATURES = "b131728240b527dc8028cf5fc42aa1e399d4de27c02392dc1e6e036e16346149"
+# The same with the poly64 shingle hash and fmix64 band keys (new indexes since issue 15):
+# the same joins, and two more pairs at the threshold (antara:21, exact Jaccard 0.496, and
+# kompas:163, 0.403), where an estimate with another hash falls on the other side.
+GOLDEN_JOINS_POLY64 = {
+    "kompas:7": ("tempo:4", 0.8828), "liputan6:17": ("cnbc:14", 0.5859),
+    "antara:21": ("cnbc:14", 0.5938), "antara:27": ("cnbc:14", 0.5781),
+    "kompas:43": ("detik:6", 0.5547), "antara:57": ("antara:15", 0.8984),
+    "liputan6:59": ("liputan6:35", 0.8438), "detik:60": ("liputan6:53", 0.8281),
+    "cnbc:62": ("cnbc:20", 0.7578), "detik:66": ("tempo:10", 0.8359),
+    "cnbc:68": ("tempo:28", 0.5703), "detik:78": ("tempo:64", 0.7812),
+    "cnbc:80": ("kompas:37", 0.6406), "antara:81": ("antara:15", 0.6797),
+    "detik:90": ("liputan6:71", 0.8281), "kompas:91": ("cnbc:20", 0.875),
+    "antara:93": ("detik:30", 0.7344), "kompas:97": ("kompas:55", 0.8594),
+    "tempo:106": ("liputan6:35", 0.75), "cnbc:110": ("kompas:67", 0.7266),
+    "liputan6:113": ("cnbc:98", 0.8047), "detik:114": ("cnbc:50", 0.8203),
+    "cnbc:116": ("kompas:49", 0.8281), "cnbc:122": ("cnbc:92", 0.8906),
+    "detik:138": ("antara:129", 0.9375), "kompas:145": ("liputan6:107", 0.7578),
+    "detik:150": ("antara:99", 0.7812), "tempo:154": ("tempo:88", 0.7266),
+    "liputan6:155": ("kompas:151", 0.875), "detik:156": ("tempo:58", 0.7266),
+    "kompas:163": ("antara:123", 0.5), "liputan6:173": ("liputan6:119", 0.7031),
+    "detik:180": ("kompas:79", 0.8516), "cnbc:182": ("tempo:160", 0.8203),
+    "detik:186": ("antara:123", 0.9453), "kompas:187": ("tempo:100", 0.6797),
+    "cnbc:188": ("kompas:139", 0.8516), "antara:195": ("kompas:181", 0.8984),
+    "detik:198": ("liputan6:191", 0.8984), "detik:204": ("tempo:160", 0.7656),
+    "kompas:205": ("detik:108", 0.75), "cnbc:212": ("detik:174", 0.875),
+    "liputan6:215": ("liputan6:167", 0.9141), "cnbc:218": ("tempo:214", 0.9062),
+    "detik:222": ("kompas:157", 0.8906), "cnbc:230": ("cnbc:176", 0.8594),
+    "antara:231": ("detik:192", 0.6094), "tempo:232": ("antara:153", 0.8906),
+    "cnbc:236": ("kompas:181", 0.7109), "tempo:238": ("antara:129", 0.8516),
+    "liputan6:245": ("kompas:121", 0.75), "liputan6:251": ("detik:216", 0.5625),
+    "kompas:253": ("tempo:196", 0.9062), "detik:258": ("detik:246", 0.9297),
+    "detik:264": ("kompas:247", 0.8984), "kompas:265": ("tempo:262", 0.8672),
+    "tempo:268": ("cnbc:164", 0.8672), "liputan6:281": ("detik:174", 0.8516),
+    "detik:282": ("tempo:262", 0.8047), "kompas:283": ("cnbc:206", 0.9141),
+    "antara:285": ("kompas:235", 0.8672), "detik:288": ("antara:237", 0.8516),
+    "cnbc:296": ("antara:273", 0.7031), "antara:297": ("cnbc:200", 0.8672),
+    "tempo:298": ("kompas:235", 0.8672), "detik:306": ("antara:189", 0.8359),
+    "tempo:316": ("kompas:307", 0.8594), "kompas:319": ("detik:252", 0.7969),
+    "cnbc:320": ("kompas:301", 0.8984), "detik:324": ("cnbc:200", 0.7422),
+    "liputan6:335": ("cnbc:308", 0.8984), "cnbc:338": ("liputan6:323", 0.8672),
+    "tempo:340": ("cnbc:266", 0.875), "cnbc:344": ("liputan6:221", 0.7969),
+    "tempo:346": ("antara:321", 0.7656), "liputan6:347": ("liputan6:287", 0.5469),
+    "cnbc:350": ("cnbc:260", 0.8594), "antara:357": ("cnbc:308", 0.8828),
+}
+# SHA-256 of the concatenated signatures (uint32 little-endian) of golden_corpus()'s bodies:
+# sha1_hash32 as datasketch's MinHash made them at d0bfcc9, poly64 as made since issue 15.
+GOLDEN_SIGNATURES = {
+    "sha1_hash32": "b131728240b527dc8028cf5fc42aa1e399d4de27c02392dc1e6e036e16346149",
+    "poly64": "3f7a29369cde646b3d6b1f50f8bc2f48c929ee911f39cb57f4fc205dba1e76ee",
+}
+GOLDEN = {"sha1_hash32": GOLDEN_JOINS, "poly64": GOLDEN_JOINS_POLY64}
+# What StoryIndex wrote into the ledger before poly64 (an index made then).
+META_BEFORE_POLY64 = (
+    '{"band_hash": "blake2b8", "hashfunc": "sha1_hash32", "normalize": "nfc-lower-nopunct", '
+    '"num_perm": 128, "rows": 3, "scheme": "affine32", "seed": 1, "shingle_size": 5}'
+)
 
 
 def test_golden_corpus_covers_the_cases():
@@ -597,26 +650,80 @@ def test_golden_corpus_covers_the_cases():
     assert min(sim for _, sim in GOLDEN_JOINS.values()) < 0.53  # joins at the threshold
 
 
-def test_signatures_equal_the_golden_ones():
+@pytest.mark.parametrize("hashfunc", ["sha1_hash32", "poly64"])
+def test_signatures_equal_the_golden_ones(hashfunc):
     digest = hashlib.sha256()
     for _, body in golden_corpus():
-        digest.update(stories.signature_values(body).tobytes())
-    assert digest.hexdigest() == GOLDEN_SIGNATURES
+        digest.update(stories.signature_values(body, hashfunc=hashfunc).tobytes())
+    assert digest.hexdigest() == GOLDEN_SIGNATURES[hashfunc]
 
 
-def test_assignments_equal_the_golden_ones(index):
-    """Story ids and duplicate_of of a store with syndicated copies, near-duplicates on both
-    sides of the threshold, same-topic rewrites, templated reports and short bodies are the
-    ones the datasketch-based code gave."""
+def _joins(index: StoryIndex, corpus: list[tuple[str, str]]) -> dict[str, tuple[str, float]]:
     joins = {}
-    for record_id, body in golden_corpus():
+    for record_id, body in corpus:
         match = index.assign(record_id, body)
         if match.duplicate_of is None:
             assert match.story_id == stories.story_id_for(record_id)
         else:
             assert match.story_id == stories.story_id_for(match.duplicate_of)
             joins[record_id] = (match.duplicate_of, match.similarity)
-    assert joins == GOLDEN_JOINS
+    return joins
+
+
+@pytest.mark.parametrize("hashfunc", ["sha1_hash32", "poly64"])
+def test_assignments_equal_the_golden_ones(open_ledger, hashfunc):
+    """Story ids and duplicate_of of a store with syndicated copies, near-duplicates on both
+    sides of the threshold, same-topic rewrites, templated reports and short bodies are the
+    ones the datasketch-based code gave (sha1_hash32), and the pinned poly64 ones."""
+    with open_ledger() as led:
+        assert _joins(StoryIndex(led, hashfunc=hashfunc), golden_corpus()) == GOLDEN[hashfunc]
+
+
+def test_an_index_made_before_poly64_keeps_its_hashes_and_its_clusters(open_ledger):
+    """A ledger whose story index was made before poly64 goes on with sha1_hash32 signatures
+    and BLAKE2b band keys, whatever a new index would use: its clusters do not change."""
+    with open_ledger() as led:
+        led.set_meta("story_index", META_BEFORE_POLY64)
+        index = StoryIndex(led)
+        assert (index.hashfunc, index.band_hash) == ("sha1_hash32", "blake2b8")
+        assert _joins(index, golden_corpus()) == GOLDEN_JOINS
+    with open_ledger() as led:
+        assert StoryIndex(led, hashfunc="poly64").hashfunc == "sha1_hash32"
+
+
+@pytest.mark.parametrize("field, value", [("hashfunc", "xxh3"), ("band_hash", "md5")])
+def test_an_index_with_a_hash_this_version_does_not_know_is_refused(path, field, value):
+    with SqliteLedger(path) as led:
+        led.set_meta("story_index", META_BEFORE_POLY64.replace(
+            {"hashfunc": "sha1_hash32", "band_hash": "blake2b8"}[field], value))
+        with pytest.raises(ValueError, match=value):
+            StoryIndex(led)
+    with SqliteLedger(path.with_name("other.sqlite3")) as other:
+        with pytest.raises(ValueError, match="unknown shingle hash"):
+            StoryIndex(other, hashfunc="crc32")
+
+
+def test_poly64_clusters_differ_from_sha1_only_at_the_threshold(open_ledger):
+    """Another hash gives other estimates, so pairs near the threshold may fall on the other
+    side; the estimation error is the same, and no pair further than three standard
+    deviations (3 * 0.044) from the threshold is joined by one hash and not the other."""
+    corpus = golden_corpus()
+    body = dict(corpus)
+    pairs = {hashfunc: {(r, o) for r, (o, _) in joins.items()} for hashfunc, joins in GOLDEN.items()}
+    assert pairs["sha1_hash32"] <= pairs["poly64"]  # every copy found before is found
+    changed = pairs["sha1_hash32"] ^ pairs["poly64"]
+    assert len(changed) == 2
+    for record_id, other in changed:
+        assert abs(stories.jaccard(body[record_id], body[other]) - 0.5) < 0.132, record_id
+    errors: dict[str, list[float]] = {"sha1_hash32": [], "poly64": []}
+    for record_id, (other, _) in (GOLDEN_JOINS | GOLDEN_JOINS_POLY64).items():
+        exact = stories.jaccard(body[record_id], body[other])
+        for hashfunc, found in errors.items():
+            found.append(stories.estimated_similarity(body[record_id], body[other],
+                                                      hashfunc=hashfunc) - exact)
+    for found in errors.values():
+        assert abs(float(np.mean(found))) < 0.02
+        assert float(np.std(found)) < 0.05
 
 
 def test_signatures_made_in_another_process_give_the_same_assignments(index):
@@ -630,15 +737,17 @@ def test_signatures_made_in_another_process_give_the_same_assignments(index):
         match = index.assign(record_id, body, values=values)
         if match.duplicate_of is not None:
             joins[record_id] = (match.duplicate_of, match.similarity)
-    assert joins == GOLDEN_JOINS
+    assert joins == GOLDEN_JOINS_POLY64
     assert index.spec.values("terlalu pendek") is None
 
 
+@pytest.mark.parametrize("hashfunc", ["sha1_hash32", "poly64"])
 @pytest.mark.parametrize("scheme", ["affine32", "legacy"])
-def test_numpy_signature_is_bit_identical_to_datasketch(scheme):
-    """The numpy signature equals datasketch's MinHash (seed 1, sha1_hash32, the scheme's
-    permutations) value for value: on the news-sized texts, the golden corpus, texts shorter
-    than a shingle, punctuation-only and non-ASCII text, and other shingle sizes."""
+def test_numpy_signature_is_bit_identical_to_datasketch(scheme, hashfunc):
+    """The numpy signature equals datasketch's MinHash (seed 1, the shingle hash as its
+    ``hashfunc``, the scheme's permutations) value for value: on the news-sized texts, the
+    golden corpus, texts shorter than a shingle, punctuation-only and non-ASCII text, and
+    other shingle sizes."""
     if scheme == "legacy" and not stories._HAS_SCHEMES:
         pytest.skip("datasketch 1.x only has the legacy scheme, tested as the default")
     texts = [ORIGINAL, SYNDICATED, PARAGRAPH_REMOVED, REWORDED, SAME_TOPIC, RIVAL, DAILY_1,
@@ -646,11 +755,44 @@ def test_numpy_signature_is_bit_identical_to_datasketch(scheme):
     texts += [body for _, body in golden_corpus()]
     for text in texts:
         for k in (1, 3, 5) if len(text) < 100 else (5,):
-            reference = stories._minhash(shingles(text, k), 128, scheme)
-            fast = stories.signature_values(text, 128, k, scheme=scheme)
+            reference = stories._minhash(shingles(text, k), 128, scheme, hashfunc)
+            fast = stories.signature_values(text, 128, k, scheme=scheme, hashfunc=hashfunc)
             assert fast.dtype == np.dtype("<u4")
             assert fast.tolist() == np.asarray(reference.hashvalues).tolist(), (text[:40], k)
-            assert signature(text, 128, k, scheme=scheme) == reference
+            assert signature(text, 128, k, scheme=scheme, hashfunc=hashfunc) == reference
+
+
+def _poly64_by_hand(data: bytes) -> int:
+    """poly64 as its definition says: sum(byte_i * B**i) mod 2**64, MurmurHash3's fmix64,
+    the high 32 bits."""
+    mask = (1 << 64) - 1
+    h = sum(byte * pow(0x100000001B3, i, 1 << 64) for i, byte in enumerate(data)) & mask
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & mask
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & mask
+    h ^= h >> 33
+    return h >> 32
+
+
+def test_poly64_hashes_every_shingle_as_its_definition_says():
+    """The hash of each shingle, made for all of them at once from prefix sums over the whole
+    text, is the shingle's own hash: wherever it stands, in any text, ASCII or not, however
+    long the text (the table of powers grows)."""
+    rng = random.Random(5)
+    vocab = ["ponsel", "rp", "5", "000", "café", "naïve", "école", "“kata”", "x" * 300]
+    for _ in range(40):
+        words = rng.choices(vocab, k=rng.randint(1, 40))
+        joined = " ".join(words).encode("utf-8")
+        hashes = stories._shingle_hashes(joined, [len(w.encode()) for w in words], 5, "poly64")
+        grams = [" ".join(words[i:i + 5]) for i in range(max(1, len(words) - 4))]
+        assert hashes.tolist() == [_poly64_by_hand(g.encode("utf-8")) for g in grams]
+    long_text = ("kata " * 40_000).encode() + b"akhir berita ini ditutup di sini"
+    hashes = stories._shingle_hashes(long_text.strip(), [4] * 40_000 + [5, 6, 3, 7, 2, 4], 5,
+                                     "poly64")
+    assert hashes[-1] == _poly64_by_hand(b"berita ini ditutup di sini")
+    assert hashes[0] == hashes[1] == _poly64_by_hand(b"kata kata kata kata kata")
+    assert stories.poly64_hash32(b"harga naik") == _poly64_by_hand(b"harga naik")
 
 
 def test_ascii_fast_path_finds_the_words_normalize_words_finds():
@@ -668,8 +810,8 @@ def test_bulk_insert_numbers_in_order_and_skips_members_already_there(index):
     """Ledger.add_story_members (reconcile's bulk path) writes what add_story_member would,
     in order, in one step; a member already there, or twice in the input, is written once."""
     index.assign(ROOT, ORIGINAL)
-    values = stories.signature_values(SYNDICATED)
-    keys = stories.band_keys(values, index.rows)
+    values = index.signature_values(SYNDICATED)
+    keys = index.band_keys(values)
     rows = [
         (NewStoryMember(ROOT, "other", None, None, None, None), []),
         (NewStoryMember("kompas:1", "s1", ROOT, None, None, values.tobytes()), keys),
@@ -749,12 +891,12 @@ def test_reconcile_in_bulk_keeps_the_golden_clusters(open_ledger):
     half = len(records) // 2
 
     def story_of(record_id: str) -> str:
-        founder = GOLDEN_JOINS.get(record_id, (record_id, None))[0]
+        founder = GOLDEN_JOINS_POLY64.get(record_id, (record_id, None))[0]
         return stories.story_id_for(founder)
 
     lines = [
         {"id": record_id, "body": body, "story_id": story_of(record_id),
-         "duplicate_of": GOLDEN_JOINS.get(record_id, (None, None))[0]}
+         "duplicate_of": GOLDEN_JOINS_POLY64.get(record_id, (None, None))[0]}
         for record_id, body in records[:half]
     ] + [{"id": record_id, "body": body} for record_id, body in records[half:]]
     with open_ledger() as led:
@@ -763,9 +905,9 @@ def test_reconcile_in_bulk_keeps_the_golden_clusters(open_ledger):
         for number, (record_id, _body) in enumerate(records):
             match = index.get(record_id)
             assert match.story_id == story_of(record_id), record_id
-            assert match.duplicate_of == GOLDEN_JOINS.get(record_id, (None, None))[0]
-            if number >= half and record_id in GOLDEN_JOINS:  # assigned, so measured again
-                assert match.similarity == GOLDEN_JOINS[record_id][1]
+            assert match.duplicate_of == GOLDEN_JOINS_POLY64.get(record_id, (None, None))[0]
+            if number >= half and record_id in GOLDEN_JOINS_POLY64:  # assigned, so measured again
+                assert match.similarity == GOLDEN_JOINS_POLY64[record_id][1]
 
 
 def test_a_schema_1_ledger_is_upgraded_and_its_band_keys_still_match(path):
@@ -773,10 +915,10 @@ def test_a_schema_1_ledger_is_upgraded_and_its_band_keys_still_match(path):
     gains the table, and its members still attract copies."""
     with SqliteLedger(path) as led:
         index = StoryIndex(led)
-        values = stories.signature_values(ORIGINAL)
+        values = index.signature_values(ORIGINAL)
         member = NewStoryMember(ROOT, stories.story_id_for(ROOT), None, None, None,
                                 values.tobytes())
-        led.add_story_members([(member, stories.band_keys(values, index.rows))])  # story_bands
+        led.add_story_members([(member, index.band_keys(values))])  # story_bands
         led.conn.executescript("DROP TABLE story_pending; PRAGMA user_version=1;")
     with SqliteLedger(path) as led:
         assert led.conn.execute("PRAGMA user_version").fetchone()[0] == 2
