@@ -60,7 +60,8 @@ Several processes may open the same ledger (WAL: many readers, one writer;
 Story index in two tiers: a record's 42 LSH band keys are random, so writing them into
 ``story_bands`` dirties ~42 B-tree pages that its commit writes to the WAL (and a checkpoint
 writes again): most of an ``assign()``'s time. A new member's keys therefore go into
-``story_pending`` (one row, appended), and every ``pending_limit`` members they move into
+``story_pending`` (one row each, appended, also for members written in bulk), and every
+``pending_limit`` members they move into
 ``story_bands`` in one sorted pass, which touches each page once for many members. Lookups ask
 both tiers; each connection keeps the pending tier's keys in a dict (at most ``pending_limit``
 members, ~18 MiB of RSS at the default), read incrementally (rows past the newest it has seen,
@@ -354,6 +355,12 @@ class SqliteLedger(LedgerBase):
         # Checkpoint (the only fsync in WAL + NORMAL) every ~40 MiB of WAL instead of ~4 MiB:
         # story-index inserts dirty many scattered pages, and this cut assign() time by ~25 %.
         conn.execute("PRAGMA wal_autocheckpoint=10000")
+        # Parameters a statement may take: 32,766 since SQLite 3.32, 999 before.
+        self._max_variables = min(
+            conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            if hasattr(conn, "getlimit") else 999,
+            10_000,
+        )
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             conn.close()
@@ -593,6 +600,56 @@ class SqliteLedger(LedgerBase):
         by_id = {row[0]: row for row in rows}
         return [StoryMember(*by_id[m]) for m in top if m in by_id]
 
+    def story_members(self, record_ids: Iterable[str]) -> dict[str, StoryMember]:
+        found: dict[str, StoryMember] = {}
+        with self._lock, self._reading():
+            for chunk in _chunks(dict.fromkeys(record_ids), self._max_variables):
+                rows = self.conn.execute(
+                    "SELECT id, record_id, story_id, duplicate_of, similarity, published_at, "
+                    f"signature FROM story_members WHERE record_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                found.update((row[1], StoryMember(*row)) for row in rows)
+        return found
+
+    def story_candidates_many(
+        self, band_keys: Sequence[Sequence[int]], limit: int = 50
+    ) -> list[list[StoryMember]]:
+        # One query for every key of every list: a batch's lookups cost the B-tree seeks, not
+        # a statement (and its Python round trip) per record.
+        lists = [list(keys) for keys in band_keys]
+        wanted = sorted({key for keys in lists for key in keys})
+        if not wanted:
+            return [[] for _ in lists]
+        with self._lock, self._reading():
+            conn = self.conn
+            self._refresh_pending()
+            holders: dict[int, list[int]] = {}
+            for chunk in _chunks(wanted, self._max_variables):
+                for key, member in conn.execute(
+                    "SELECT band_key, member FROM story_bands "
+                    f"WHERE band_key IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ):
+                    holders.setdefault(key, []).append(member)
+            tops: list[list[int]] = []
+            for keys in lists:
+                shared: dict[int, int] = {}
+                for key in keys:
+                    for member in holders.get(key, ()):
+                        shared[member] = shared.get(member, 0) + 1
+                self._pending.count_shared(keys, shared)
+                tops.append(sorted(shared, key=lambda m: (shared[m], m), reverse=True)[:limit])
+            rows: dict[int, StoryMember] = {}
+            for chunk in _chunks(sorted({m for top in tops for m in top}), self._max_variables):
+                for row in conn.execute(
+                    "SELECT id, record_id, story_id, duplicate_of, similarity, published_at, "
+                    f"signature FROM story_members WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ):
+                    rows[row[0]] = StoryMember(*row)
+        return [[rows[m] for m in top if m in rows] for top in tops]
+
     def _refresh_pending(self) -> None:
         """Bring this connection's copy of story_pending up to date (caller holds the lock)."""
         pending = self._pending
@@ -673,7 +730,8 @@ class SqliteLedger(LedgerBase):
         inserted = 0
         with self._write():
             conn = self.conn
-            for chunk in _chunks(members, 10_000):
+            # chunks no larger than the pending tier, which bounds its copy in memory
+            for chunk in _chunks(members, min(10_000, max(1, self.pending_limit))):
                 last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM story_members").fetchone()[0]
                 conn.executemany(
                     "INSERT OR IGNORE INTO story_members "
@@ -685,17 +743,23 @@ class SqliteLedger(LedgerBase):
                 row_of = dict(conn.execute(
                     "SELECT record_id, id FROM story_members WHERE id > ?", (last,)
                 ).fetchall())
-                bands: list[tuple[int, int]] = []
+                pending: list[tuple[int, bytes]] = []
                 for member, keys in chunk:
                     # pop: a record twice in a chunk gets the band keys of its inserted row only
                     row_id = row_of.pop(member.record_id, None)
                     if row_id is not None:
-                        bands.extend((key, row_id) for key in keys)
                         inserted += 1
-                bands.sort()  # in key order: each B-tree page is visited once per chunk
+                        if len(keys):
+                            pending.append((row_id, _pack_keys(keys)))
+                # Into story_pending, as one assignment's keys go: a batch of a few hundred
+                # members would otherwise dirty most pages of story_bands at every commit.
                 conn.executemany(
-                    "INSERT OR IGNORE INTO story_bands (band_key, member) VALUES (?, ?)", bands
+                    "INSERT INTO story_pending (member, band_keys) VALUES (?, ?)", pending
                 )
+                if pending:
+                    oldest = conn.execute("SELECT MIN(member) FROM story_pending").fetchone()[0]
+                    if pending[-1][0] - oldest + 1 >= self.pending_limit:
+                        self._move_pending()
         return inserted
 
     def _prune_story_bands(self, cutoff: datetime) -> int:

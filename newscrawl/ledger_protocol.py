@@ -334,6 +334,16 @@ class Ledger(Protocol):
         """Members sharing an LSH band key with ``band_keys``, most shared first, then newest."""
         ...
 
+    def story_members(self, record_ids: Iterable[str]) -> dict[str, StoryMember]:
+        """The story-index members among ``record_ids``, by record id (one lookup)."""
+        ...
+
+    def story_candidates_many(
+        self, band_keys: Sequence[Sequence[int]], limit: int = 50
+    ) -> list[list[StoryMember]]:
+        """:meth:`story_candidates` for each list of band keys, in one lookup."""
+        ...
+
     def add_story_member(
         self,
         record_id: str,
@@ -507,6 +517,20 @@ class LedgerBase(ABC):
 
     def add_story_members(self, members: Iterable[tuple[NewStoryMember, Sequence[int]]]) -> int:
         return self._insert_story_members(members, datetime.now(timezone.utc))
+
+    # A backend with a cheaper way to look many up at once overrides these two.
+    def story_members(self, record_ids: Iterable[str]) -> dict[str, StoryMember]:
+        found = {}
+        for record_id in record_ids:
+            member = self.story_member(record_id)
+            if member is not None:
+                found[record_id] = member
+        return found
+
+    def story_candidates_many(
+        self, band_keys: Sequence[Sequence[int]], limit: int = 50
+    ) -> list[list[StoryMember]]:
+        return [self.story_candidates(keys, limit) for keys in band_keys]
 
     def prune_story_bands(self, assigned_before: datetime) -> int:
         return self._prune_story_bands(_aware_now(assigned_before))

@@ -80,7 +80,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -90,7 +90,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from newscrawl.ledger_protocol import Ledger, NewStoryMember, parse_iso
+from newscrawl.ledger_protocol import Ledger, NewStoryMember, StoryMember, parse_iso
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -123,6 +123,7 @@ MIN_WORDS = 30
 SEED = 1
 _META_KEY = "story_index"
 _CANDIDATE_LIMIT = 50
+_IN_BATCH = 1 << 62  # member numbers of a batch's own records: newer than any stored one
 
 # datasketch 2.x has permutation "schemes" (default affine32); 1.x only had what 2.x calls
 # "legacy". Both give 32-bit values, stored as little-endian uint32. An index remembers its
@@ -668,10 +669,108 @@ class StoryIndex:
             )
         return match
 
+    def assign_many(
+        self,
+        records: Sequence[tuple[str, str, str | None]],
+        *,
+        values: Sequence[np.ndarray | None] | None = None,
+    ) -> list[StoryMatch]:
+        """:meth:`assign` for each ``(record_id, body, published_at)``, in order, in one write
+        transaction; returns their matches. The same matches as one call each (a record is
+        matched against the records before it in the batch too), for one lookup of the whole
+        batch's band keys and one bulk insert instead of a transaction per record: what a
+        backfill or a rebuild should use. ``values``: the bodies' signatures, when made.
+        """
+        if values is None:
+            values = [self._spec.values(body) for _, body, _ in records]
+        elif len(values) != len(records):
+            raise ValueError(f"{len(values)} signatures for {len(records)} records")
+        keys = self._band_keys_of(values)
+        matches: list[StoryMatch] = []
+        with self.ledger.batch():
+            earlier = self.ledger.story_members(record_id for record_id, _, _ in records)
+            todo = [
+                i for i, (record_id, _, _) in enumerate(records)
+                if record_id not in earlier and values[i] is not None
+            ]
+            found = self.ledger.story_candidates_many([keys[i] for i in todo],
+                                                      self.candidate_limit)
+            from_ledger = dict(zip(todo, found, strict=True))
+            # This batch's members so far, as a lookup of the ledger would find them.
+            batch_bands: dict[int, list[StoryMember]] = {}
+            assigned: dict[str, StoryMatch] = {}
+            new: list[tuple[NewStoryMember, Sequence[int]]] = []
+            for i, (record_id, _body, published_at) in enumerate(records):
+                if record_id in assigned:  # twice in the batch
+                    matches.append(assigned[record_id])
+                    continue
+                stored = earlier.get(record_id)
+                if stored is not None:
+                    matches.append(StoryMatch(stored.story_id, stored.duplicate_of,
+                                              stored.similarity))
+                    continue
+                value = values[i]
+                match = None
+                if value is not None:
+                    candidates = from_ledger[i]
+                    in_batch = {id(m): m for key in keys[i] for m in batch_bands.get(key, ())}
+                    if in_batch:
+                        candidates = self._top_candidates(value, candidates, in_batch.values())
+                    match = self._best_match(value, candidates)
+                if match is None:
+                    match = StoryMatch(story_id_for(record_id), None, None)
+                assigned[record_id] = match
+                matches.append(match)
+                signature = None if value is None else value.tobytes()
+                new.append((NewStoryMember(record_id, match.story_id, match.duplicate_of,
+                                           match.similarity, published_at, signature), keys[i]))
+                if value is not None:
+                    member = StoryMember(_IN_BATCH + i, record_id, match.story_id,
+                                         match.duplicate_of, match.similarity, published_at,
+                                         signature)
+                    for key in keys[i]:
+                        batch_bands.setdefault(key, []).append(member)
+            self.ledger.add_story_members(new)
+        return matches
+
+    def _band_keys_of(self, values: Sequence[np.ndarray | None]) -> list[list[int]]:
+        """The band keys of each signature (none for a body too short to match)."""
+        keys: list[list[int]] = [[] for _ in values]
+        signed = [i for i, value in enumerate(values) if value is not None]
+        if signed and self.band_hash == "fmix64":  # every band of every signature at once
+            matrix = np.stack([values[i] for i in signed])  # type: ignore[misc]
+            for i, row in zip(signed, _fmix64_band_keys(matrix, self.rows).tolist(),
+                              strict=True):
+                keys[i] = row
+        else:
+            for i in signed:
+                keys[i] = self.band_keys(values[i])  # type: ignore[arg-type]
+        return keys
+
+    def _top_candidates(
+        self, values: np.ndarray, stored: list[StoryMember], in_batch: Iterable[StoryMember]
+    ) -> list[StoryMember]:
+        """The ledger's candidates and the batch's, ranked as one lookup ranks them (most
+        shared bands, then newest), cut to ``candidate_limit``."""
+        candidates = [c for c in (*stored, *in_batch) if c.signature]
+        matrix = np.frombuffer(b"".join(c.signature for c in candidates if c.signature),
+                               dtype="<u4").reshape(len(candidates), self.num_perm)
+        width = self.bands * self.rows
+        equal = matrix[:, :width].reshape(len(candidates), self.bands, self.rows) == (
+            values[:width].reshape(self.bands, self.rows))
+        shared = equal.all(axis=2).sum(axis=1).tolist()
+        order = sorted(range(len(candidates)), key=lambda j: (shared[j], candidates[j].member),
+                       reverse=True)
+        return [candidates[j] for j in order[: self.candidate_limit]]
+
     def _match(self, values: np.ndarray, keys: list[int]) -> StoryMatch | None:
-        candidates = [
-            c for c in self.ledger.story_candidates(keys, self.candidate_limit) if c.signature
-        ]
+        return self._best_match(values, self.ledger.story_candidates(keys, self.candidate_limit))
+
+    def _best_match(
+        self, values: np.ndarray, candidates: Sequence[StoryMember]
+    ) -> StoryMatch | None:
+        """The match with the most similar candidate at or above the threshold, if any."""
+        candidates = [c for c in candidates if c.signature]
         if not candidates:
             return None
         blob = b"".join(c.signature for c in candidates if c.signature)
@@ -701,9 +800,9 @@ class StoryIndex:
         ``records`` are store lines (``id``, ``body``, ``story_id``, ``duplicate_of``,
         ``published_at``, ``crawled_at``). The store is the truth: a record carrying a
         ``story_id`` keeps it (and its ``duplicate_of``); one without is assigned as new.
-        Records that keep their story are written ``batch_size`` at a time (one bulk insert);
-        one to assign first writes those before it, so it is matched against every earlier
-        record, as in a crawl. With ``matchable_since``, a record that keeps its story and was
+        Both kinds are written ``batch_size`` at a time, in store order: a bulk insert for
+        those that keep their story, :meth:`assign_many` for those to assign, each matched
+        against every earlier record, as in a crawl. With ``matchable_since``, a record that keeps its story and was
         stored before then joins the index as :meth:`prune` leaves a record, without a
         signature: a ledger rebuilt from years of records signs only the story window's
         (and old records do not become matchable again for another window).
@@ -711,21 +810,27 @@ class StoryIndex:
         added = 0
         for chunk in _chunks(records, batch_size):
             with self.ledger.batch():
-                pending: list[tuple[NewStoryMember, list[int]]] = []
+                known = self.ledger.story_members(rec["id"] for rec in chunk if rec.get("id"))
+                # Runs of records that keep their story (a bulk insert) and of records to
+                # assign (a batch), written in store order: each record is matched against
+                # every record before it, as in a crawl.
+                keeping: list[tuple[NewStoryMember, list[int]]] = []
+                assigning: list[tuple[str, str, str | None]] = []
                 queued: set[str] = set()
                 for rec in chunk:
                     record_id = rec.get("id")
-                    if not record_id or record_id in queued:
+                    if not record_id or record_id in queued or record_id in known:
                         continue
-                    if self.ledger.story_member(record_id) is not None:
-                        continue
+                    queued.add(record_id)
                     body = rec.get("body") or ""
                     if not rec.get("story_id"):
-                        added += self.ledger.add_story_members(pending)
-                        pending, queued = [], set()
-                        self.assign(record_id, body, rec.get("published_at"))
-                        added += 1
+                        added += self.ledger.add_story_members(keeping)
+                        keeping = []
+                        assigning.append((record_id, body, rec.get("published_at")))
                         continue
+                    if assigning:
+                        added += len(self.assign_many(assigning))
+                        assigning = []
                     stored = parse_iso(rec.get("crawled_at"))
                     old = matchable_since is not None and stored is not None and (
                         stored < matchable_since)
@@ -734,9 +839,10 @@ class StoryIndex:
                         record_id, rec["story_id"], rec.get("duplicate_of"), None,
                         rec.get("published_at"), None if values is None else values.tobytes(),
                     )
-                    pending.append((member, [] if values is None else self.band_keys(values)))
-                    queued.add(record_id)
-                added += self.ledger.add_story_members(pending)
+                    keeping.append((member, [] if values is None else self.band_keys(values)))
+                added += self.ledger.add_story_members(keeping)
+                if assigning:
+                    added += len(self.assign_many(assigning))
         return added
 
     def prune(self, assigned_before: datetime) -> int:

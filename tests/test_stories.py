@@ -913,13 +913,91 @@ def test_reconcile_in_bulk_keeps_the_golden_clusters(open_ledger):
 def test_a_schema_1_ledger_is_upgraded_and_its_band_keys_still_match(path):
     """Before story_pending (schema 1) every band key was in story_bands: such a ledger opens,
     gains the table, and its members still attract copies."""
-    with SqliteLedger(path) as led:
+    with SqliteLedger(path, pending_limit=1) as led:  # every key moves into story_bands
         index = StoryIndex(led)
         values = index.signature_values(ORIGINAL)
         member = NewStoryMember(ROOT, stories.story_id_for(ROOT), None, None, None,
                                 values.tobytes())
-        led.add_story_members([(member, index.band_keys(values))])  # story_bands
+        led.add_story_members([(member, index.band_keys(values))])
+        assert led.conn.execute("SELECT COUNT(*) FROM story_pending").fetchone()[0] == 0
         led.conn.executescript("DROP TABLE story_pending; PRAGMA user_version=1;")
     with SqliteLedger(path) as led:
         assert led.conn.execute("PRAGMA user_version").fetchone()[0] == 2
         assert StoryIndex(led).assign("kompas:1", SYNDICATED).duplicate_of == ROOT
+
+
+# -- assigning a batch at once (issue 15) ------------------------------------------------
+
+
+def _assigned(index: StoryIndex, record_ids: list[str]) -> list[tuple]:
+    return [(m.story_id, m.duplicate_of, m.similarity)
+            for m in (index.get(record_id) for record_id in record_ids)]
+
+
+@pytest.mark.parametrize("hashfunc", ["sha1_hash32", "poly64"])
+@pytest.mark.parametrize("batch", [1, 7, 64, 400])
+def test_a_batch_gets_the_matches_one_call_each_would_give(open_ledger, hashfunc, batch):
+    """assign_many in batches of any size gives the golden clusters: a record is matched
+    against the batch's earlier records as well as the stored ones, and the similarities are
+    the same too. The first 100 records are stored first, one at a time."""
+    corpus = golden_corpus()
+    with open_ledger() as led:
+        index = StoryIndex(led, hashfunc=hashfunc)
+        for record_id, body in corpus[:100]:
+            index.assign(record_id, body)
+        rest = [(record_id, body, None) for record_id, body in corpus[100:]]
+        matches = []
+        for start in range(0, len(rest), batch):
+            matches += index.assign_many(rest[start : start + batch])
+        joins = {r: (m.duplicate_of, m.similarity)
+                 for (r, _, _), m in zip(rest, matches, strict=True) if m.duplicate_of is not None}
+        golden = GOLDEN[hashfunc]
+        assert joins == {r: v for r, v in golden.items() if r in dict(corpus[100:])}
+        assert [(m.story_id, m.duplicate_of, m.similarity) for m in matches] == _assigned(
+            index, [r for r, _, _ in rest])
+
+
+def test_a_batch_ranks_its_own_records_with_the_stored_ones_under_the_candidate_limit(path):
+    """With room for two candidates only, which records are compared depends on the ranking
+    (most shared bands, then newest) over stored and batch records together: the batch must
+    pick what one call each picks."""
+    corpus = golden_corpus()
+    one_by_one = {}
+    with SqliteLedger(path) as led:
+        index = StoryIndex(led, candidate_limit=2)
+        one_by_one = {r: index.assign(r, body) for r, body in corpus}
+    with SqliteLedger(path.with_name("batched.sqlite3"), pending_limit=50) as led:
+        index = StoryIndex(led, candidate_limit=2)
+        records = [(r, body, None) for r, body in corpus]
+        batched = index.assign_many(records[:90]) + index.assign_many(records[90:])
+    assert batched == [one_by_one[r] for r, _ in corpus]
+    assert sum(m.duplicate_of is not None for m in batched) > 70
+
+
+def test_a_batch_keeps_earlier_assignments_and_writes_each_record_once(index):
+    first = index.assign(ROOT, ORIGINAL, "2024-03-27T09:55:00+07:00")
+    matches = index.assign_many([
+        (ROOT, RIVAL, None),  # assigned before: keeps its story, whatever the body now
+        ("kompas:1", SYNDICATED, "2024-03-27T10:20:00+07:00"),
+        ("kompas:1", SAME_TOPIC, None),  # twice in the batch: the first stands
+        ("detik:9", "terlalu pendek untuk dicocokkan", None),  # short: a story of its own
+        ("antara:1", REWORDED, None),
+    ])
+    assert matches[0] == first
+    assert matches[1] == matches[2] and matches[1].duplicate_of == ROOT
+    assert matches[3].is_new_story
+    assert matches[4].story_id == first.story_id
+    assert index.ledger.story_size(first.story_id) == 3
+    assert index.assign_many([("kompas:1", SYNDICATED, None)]) == [matches[1]]
+    assert index.assign("tribunnews:1", THIRD_COPY).story_id == first.story_id
+
+
+def test_a_batch_with_signatures_made_elsewhere_and_a_wrong_count_of_them(index):
+    corpus = golden_corpus()[:120]
+    made = [index.spec.values(body) for _, body in corpus]
+    matches = index.assign_many([(r, body, None) for r, body in corpus], values=made)
+    joins = {r: (m.duplicate_of, m.similarity)
+             for (r, _), m in zip(corpus, matches, strict=True) if m.duplicate_of is not None}
+    assert joins == {r: v for r, v in GOLDEN_JOINS_POLY64.items() if r in dict(corpus)}
+    with pytest.raises(ValueError, match="2 signatures for 1 records"):
+        index.assign_many([("x:1", "kata", None)], values=made[:2])
