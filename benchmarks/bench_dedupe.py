@@ -6,13 +6,17 @@ already in the story index, and the process RSS.
     python benchmarks/bench_dedupe.py --records 1000000 --window 30000   # 30,000 matchable
     python benchmarks/bench_dedupe.py --assigns 2000           # fewer timed assigns per size
     python benchmarks/bench_dedupe.py --words 300-1500         # news-length bodies
+    python benchmarks/bench_dedupe.py --batch 500              # StoryIndex.assign_many, 500 a call
+    python benchmarks/bench_dedupe.py --hashfunc sha1_hash32   # an index made before poly64
 
 For each size a fresh ledger in a temporary directory is filled through the bulk path
 (``Ledger.add_story_members``, as ``StoryIndex.reconcile`` uses it) with that many synthetic
 members: random 128-value signatures and their 42 LSH band keys, the rows real records leave.
 Then ``--assigns`` records (default 10,000: the pending band keys move into ``story_bands``
 twice in that many) go through ``StoryIndex.assign`` one at a time, one transaction each, as
-the dedupe pipeline calls it; only those calls are timed. Their bodies come from
+the dedupe pipeline calls it, or with ``--batch N`` through ``StoryIndex.assign_many`` N at a
+time (one transaction a batch, as ``reconcile`` and backfills use it); only those calls are
+timed. Their bodies come from
 ``bench_ledger.synthetic_records`` (150-250 words, or ``--words LO-HI``; every 10th an edited copy of one of the
 2,000 before it, so copies must find their original's story among all the members).
 
@@ -66,7 +70,7 @@ def load() -> str:
 
 
 def synthetic_members(
-    start: int, count: int, rows: int, window_start: int, seed: int = 7
+    start: int, count: int, rows: int, window_start: int, band_hash: str, seed: int = 7
 ) -> Iterator[tuple[NewStoryMember, list[int]]]:
     """Members ``fill:start`` ... with random signatures; those numbered below ``window_start``
     carry none (pruned)."""
@@ -85,7 +89,12 @@ def synthetic_members(
                 member = NewStoryMember(
                     record_id, story_id_for(record_id), None, None, None, values.tobytes()
                 )
-                yield member, band_keys(values, rows)
+                yield member, band_keys(values, rows, band_hash)
+
+
+def batches(items: Iterator, size: int) -> Iterator[list]:
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 def fill(ledger: SqliteLedger, members: Iterator[tuple[NewStoryMember, list[int]]]) -> None:
@@ -107,6 +116,10 @@ def main() -> None:
                         help="body length range of the timed records, e.g. 300-1500")
     parser.add_argument("--window", type=int, default=None,
                         help="only the newest N members keep band keys and signatures")
+    parser.add_argument("--batch", type=int, default=0,
+                        help="time assign_many() with this many records a call (0: assign())")
+    parser.add_argument("--hashfunc", default="poly64", choices=["poly64", "sha1_hash32"],
+                        help="the shingle hash of the index (sha1_hash32: made before poly64)")
     parser.add_argument("--cache-mib", type=int, default=None,
                         help="SQLite page cache of the ledger (default: the ledger's, 16 MiB)")
     parser.add_argument("--prefill", metavar="LEDGER", help=argparse.SUPPRESS)
@@ -116,8 +129,9 @@ def main() -> None:
     words = (int(low), int(high or low))
     if args.prefill:  # the child that fills a ledger, so its garbage stays out of the RSS
         with SqliteLedger(args.prefill) as ledger:
-            index = StoryIndex(ledger)
-            fill(ledger, synthetic_members(0, args.records, index.rows, args.window_start))
+            index = StoryIndex(ledger, hashfunc=args.hashfunc)
+            fill(ledger, synthetic_members(0, args.records, index.rows, args.window_start,
+                                           index.band_hash))
         return
     sizes = [size for size in SIZES if size <= args.records]
     if args.records not in sizes:
@@ -130,8 +144,10 @@ def main() -> None:
           f"datasketch {getattr(datasketch, '__version__', '?')}; load {load()}")
     window = "every member matchable" if args.window is None else (
         f"only the newest {args.window:,} matchable")
-    print(f"{window}; {args.assigns:,} timed assign() per size, one transaction each; "
-          "a fresh ledger per size")
+    calls = "assign(), one transaction each" if not args.batch else (
+        f"records through assign_many(), {args.batch:,} a call (one transaction each)")
+    print(f"{window}; {args.assigns:,} timed {calls}; {low}-{high or low}-word bodies; "
+          f"shingle hash {args.hashfunc}; a fresh ledger per size")
     process = psutil.Process()
     gc.collect()
     rss_start = process.memory_info().rss
@@ -148,14 +164,14 @@ def main() -> None:
             t0 = time.perf_counter()
             subprocess.run(
                 [sys.executable, __file__, "--prefill", str(path), "--records", str(size),
-                 "--window-start", str(window_start)],
+                 "--window-start", str(window_start), "--hashfunc", args.hashfunc],
                 check=True,
             )
             fill_s = time.perf_counter() - t0
             ledger = SqliteLedger(path) if args.cache_mib is None else SqliteLedger(
                 path, cache_kib=args.cache_mib * 1024
             )
-            index = StoryIndex(ledger)
+            index = StoryIndex(ledger, hashfunc=args.hashfunc)
             if not notes:
                 cache = ledger.conn.execute("PRAGMA cache_size").fetchone()[0]
                 notes.append(
@@ -163,9 +179,7 @@ def main() -> None:
                     f"{index.shingle_size}-word shingles, {index.bands} bands of {index.rows} "
                     f"rows; SQLite cache {-cache / 1024:.0f} MiB"
                 )
-            # The code before the numpy signature (d0bfcc9) has neither signature_values nor
-            # the bulk insert: this script runs against it too, for before/after figures.
-            signature = getattr(index, "signature_values", index.signature)
+            signature = index.signature_values
             gc.collect()
             rss_open = process.memory_info().rss
             load_before = load()
@@ -174,23 +188,33 @@ def main() -> None:
             joined = missed = false_joins = 0
             assign_s = signature_s = assign_cpu_s = 0.0
             perf, cpu = time.perf_counter, time.process_time
-            for record_id, body, copy_of in synthetic_records(args.assigns, seed=size, length=words):
-                i = int(record_id.split(":")[1])
+            records = synthetic_records(args.assigns, seed=size, length=words)
+            for batch in batches(records, max(1, args.batch)):
                 t1 = perf()
-                signature(body)
+                if args.batch:  # as assign_many() makes them
+                    index.spec.values_many([body for _, body, _ in batch])
+                else:
+                    signature(batch[0][1])
                 t2, c2 = perf(), cpu()
-                match = index.assign(f"s{size}:{i}", body, None)
+                if args.batch:
+                    matches = index.assign_many(
+                        [(f"s{size}:{record_id}", body, None) for record_id, body, _ in batch])
+                else:
+                    (record_id, body, _), = batch
+                    matches = [index.assign(f"s{size}:{record_id}", body, None)]
                 t3, c3 = perf(), cpu()
                 signature_s += t2 - t1
                 assign_s += t3 - t2
                 assign_cpu_s += c3 - c2
-                story_of[i] = match.story_id
-                if copy_of is None:
-                    false_joins += match.duplicate_of is not None
-                elif match.story_id == story_of.get(copy_of):
-                    joined += 1
-                else:
-                    missed += 1
+                for (record_id, _body, copy_of), match in zip(batch, matches, strict=True):
+                    i = int(record_id.split(":")[1])
+                    story_of[i] = match.story_id
+                    if copy_of is None:
+                        false_joins += match.duplicate_of is not None
+                    elif match.story_id == story_of.get(copy_of):
+                        joined += 1
+                    else:
+                        missed += 1
             n = len(story_of)
             gc.collect()
             rss = process.memory_info().rss

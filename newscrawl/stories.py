@@ -221,6 +221,15 @@ def _word_bytes(text: str) -> tuple[bytes, list[int]]:
     return b" ".join(encoded), list(map(len, encoded))
 
 
+def _joined_words(text: str) -> tuple[bytes, int]:
+    """The normalised words of ``text`` joined by single spaces as UTF-8, and how many."""
+    if text.isascii():
+        ascii_words = text.encode("ascii").translate(_ASCII_WORDS).split()
+        return b" ".join(ascii_words), len(ascii_words)
+    words = normalize_words(text)
+    return " ".join(words).encode("utf-8"), len(words)
+
+
 def _shingle_bounds(lengths: list[int], k: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Start and end offsets in the joined words (``size`` bytes) of every ``k``-word shingle."""
     n = len(lengths)
@@ -483,6 +492,28 @@ class Unset:
 UNSET = Unset()
 
 
+def _earlier_sharing_a_key(keys: Sequence[Sequence[int]]) -> dict[int, list[int]]:
+    """For each position in ``keys`` (a batch's band keys), the earlier positions that share
+    a band key with it: a sort of all the keys, not a dict entry per key (pairs are rare)."""
+    sizes = [len(k) for k in keys]
+    if sum(sizes) < 2:
+        return {}
+    flat = np.fromiter((key for row in keys for key in row), dtype=np.int64, count=sum(sizes))
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), sizes)
+    order = np.argsort(flat, kind="stable")  # equal keys keep their owners in batch order
+    flat, owner = flat[order], owner[order]
+    earlier: dict[int, set[int]] = {}
+    run: list[int] = []
+    last = -2
+    for j in np.flatnonzero(flat[1:] == flat[:-1]).tolist():
+        a, b = int(owner[j]), int(owner[j + 1])
+        run = [*run, b] if j == last + 1 else [a, b]
+        last = j
+        if a != b:
+            earlier.setdefault(b, set()).update(o for o in run[:-1] if o != b)
+    return {i: sorted(found) for i, found in earlier.items()}
+
+
 def story_id_for(record_id: str) -> str:
     """The story id a record founds: 16 hex digits of BLAKE2b(record id), stable across runs."""
     return hashlib.blake2b(record_id.encode("utf-8"), digest_size=8).hexdigest()
@@ -513,6 +544,59 @@ class SignatureSpec:
         return _signature_values(
             joined, lengths, self.shingle_size, self.num_perm, self.scheme, self.hashfunc
         )
+
+    def values_many(self, bodies: Sequence[str]) -> list[np.ndarray | None]:
+        """:meth:`values` of each body, the same values; for ``poly64`` under ``affine32``
+        made for many bodies at once (numpy's per-call cost is paid per batch, not per body).
+        """
+        out: list[np.ndarray | None] = [None] * len(bodies)
+        if self.hashfunc != "poly64" or self.scheme != "affine32":
+            return [self.values(body) for body in bodies]
+        group: list[tuple[int, bytes, int]] = []
+        shingles = 0
+        for i, body in enumerate(bodies):
+            joined, count = _joined_words(body or "")
+            if count < self.min_words:
+                continue
+            if not count:  # no words at all (min_words 0): no shingle to hash
+                out[i] = _permuted_min(np.empty(0, np.uint32), self.num_perm, self.scheme)
+                continue
+            group.append((i, joined, count))
+            shingles += count
+            if shingles >= _CHUNK * 4:  # bounds the (permutations x shingles) temporary
+                self._sign_group(group, out)
+                group, shingles = [], 0
+        if group:
+            self._sign_group(group, out)
+        return out
+
+    def _sign_group(
+        self, group: list[tuple[int, bytes, int]], out: list[np.ndarray | None]
+    ) -> None:
+        """poly64/affine32 signatures of the bodies in ``group`` (position, joined words, word
+        count), into ``out``: their words joined into one text, whose shingles never cross
+        from one body into the next, hashed and permuted together, then the minimum taken
+        per body."""
+        k = self.shingle_size
+        joined = b" ".join(words for _, words, _ in group)
+        spaces = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == 32)
+        starts = np.concatenate(([0], spaces + 1))  # of each word (no word holds a space)
+        ends = np.append(spaces, len(joined))
+        per_body = np.array([count for _, _, count in group], dtype=np.int64)
+        first_word = np.cumsum(per_body) - per_body
+        counts = np.maximum(per_body - k + 1, 1)  # shorter than k words: one shingle
+        offsets = np.cumsum(counts) - counts
+        shingle_first = np.repeat(first_word, counts) + (
+            np.arange(int(counts.sum())) - np.repeat(offsets, counts))
+        shingle_last = np.minimum(shingle_first + k - 1,
+                                  np.repeat(first_word + per_body - 1, counts))
+        hashes = _fmix32(_poly64_hashes(joined, starts[shingle_first], ends[shingle_last]))
+        a32, b32 = _typed_permutations(self.num_perm, self.scheme, np.uint32)
+        permuted = np.multiply(a32[:, None], hashes)  # wraps mod 2**32, as datasketch's does
+        permuted += b32[:, None]
+        minima = np.minimum.reduceat(permuted, offsets, axis=1).T
+        for (i, _, _), row in zip(group, minima, strict=True):
+            out[i] = row.astype("<u4")
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,7 +766,7 @@ class StoryIndex:
         backfill or a rebuild should use. ``values``: the bodies' signatures, when made.
         """
         if values is None:
-            values = [self._spec.values(body) for _, body, _ in records]
+            values = self._spec.values_many([body for _, body, _ in records])
         elif len(values) != len(records):
             raise ValueError(f"{len(values)} signatures for {len(records)} records")
         keys = self._band_keys_of(values)
@@ -696,8 +780,9 @@ class StoryIndex:
             found = self.ledger.story_candidates_many([keys[i] for i in todo],
                                                       self.candidate_limit)
             from_ledger = dict(zip(todo, found, strict=True))
+            sharing = _earlier_sharing_a_key(keys)
             # This batch's members so far, as a lookup of the ledger would find them.
-            batch_bands: dict[int, list[StoryMember]] = {}
+            batch_members: dict[int, StoryMember] = {}
             assigned: dict[str, StoryMatch] = {}
             new: list[tuple[NewStoryMember, Sequence[int]]] = []
             for i, (record_id, _body, published_at) in enumerate(records):
@@ -713,9 +798,9 @@ class StoryIndex:
                 match = None
                 if value is not None:
                     candidates = from_ledger[i]
-                    in_batch = {id(m): m for key in keys[i] for m in batch_bands.get(key, ())}
+                    in_batch = [batch_members[j] for j in sharing.get(i, ()) if j in batch_members]
                     if in_batch:
-                        candidates = self._top_candidates(value, candidates, in_batch.values())
+                        candidates = self._top_candidates(value, candidates, in_batch)
                     match = self._best_match(value, candidates)
                 if match is None:
                     match = StoryMatch(story_id_for(record_id), None, None)
@@ -725,11 +810,9 @@ class StoryIndex:
                 new.append((NewStoryMember(record_id, match.story_id, match.duplicate_of,
                                            match.similarity, published_at, signature), keys[i]))
                 if value is not None:
-                    member = StoryMember(_IN_BATCH + i, record_id, match.story_id,
-                                         match.duplicate_of, match.similarity, published_at,
-                                         signature)
-                    for key in keys[i]:
-                        batch_bands.setdefault(key, []).append(member)
+                    batch_members[i] = StoryMember(_IN_BATCH + i, record_id, match.story_id,
+                                                   match.duplicate_of, match.similarity,
+                                                   published_at, signature)
             self.ledger.add_story_members(new)
         return matches
 

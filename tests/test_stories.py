@@ -233,15 +233,24 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "state" / "ledger.sqlite3"
 
 
-@pytest.fixture(params=["sqlite", "sqlite-moving", "redis"])
+def _merging_ledger(path: Path) -> SqliteLedger:
+    ledger = SqliteLedger(path)
+    ledger._pending.merge_at = 5
+    return ledger
+
+
+@pytest.fixture(params=["sqlite", "sqlite-moving", "sqlite-merging", "redis"])
 def open_ledger(request, path: Path) -> Callable[[], Ledger]:
     """Stories behave the same on the SQLite ledger and on distributed mode's Redis one: this
     opens the test's ledger, again each call (to reopen it). "sqlite-moving" moves pending band
-    keys into story_bands every 3 members, so lookups span both tiers."""
+    keys into story_bands every 3 members, so lookups span both tiers; "sqlite-merging" keeps
+    the pending keys in its sorted arrays from 5 members on, as a long crawl does."""
     if request.param == "sqlite":
         return lambda: SqliteLedger(path)
     if request.param == "sqlite-moving":
         return lambda: SqliteLedger(path, pending_limit=3)
+    if request.param == "sqlite-merging":
+        return lambda: _merging_ledger(path)
     from newscrawl.redis_ledger import RedisLedger
 
     url = request.getfixturevalue("redis_url")
@@ -1001,3 +1010,51 @@ def test_a_batch_with_signatures_made_elsewhere_and_a_wrong_count_of_them(index)
     assert joins == {r: v for r, v in GOLDEN_JOINS_POLY64.items() if r in dict(corpus)}
     with pytest.raises(ValueError, match="2 signatures for 1 records"):
         index.assign_many([("x:1", "kata", None)], values=made[:2])
+
+
+@pytest.mark.parametrize("hashfunc", ["sha1_hash32", "poly64"])
+@pytest.mark.parametrize("min_words", [0, 1, 30])
+def test_signatures_of_a_batch_equal_those_made_one_by_one(hashfunc, min_words):
+    """values_many makes the values values() makes: for bodies too short to match (None),
+    without words, shorter than a shingle, non-ASCII, and a batch long enough to be hashed in
+    several groups."""
+    spec = stories.SignatureSpec(128, 5, "affine32", min_words, hashfunc)
+    texts = [body for _, body in golden_corpus()] * 3
+    texts += ["", " ... ", "dua kata", "satu dua tiga empat lima", "Café — “naïve” ÉCOLE_5.000"]
+    assert sum(len(stories.normalize_words(t)) for t in texts) > 4 * 4 * stories._CHUNK
+    for made, expected in zip(spec.values_many(texts), map(spec.values, texts), strict=True):
+        if expected is None:
+            assert made is None
+        else:
+            assert made is not None and made.dtype == np.dtype("<u4")
+            assert made.tolist() == expected.tolist()
+
+
+def test_the_pending_copy_finds_every_member_of_a_key_in_its_runs_and_dicts():
+    """A connection's copy of story_pending (sorted runs merged as they grow, dicts for rows
+    read a few at a time) answers which members have a key as a plain scan of the rows does,
+    also for a key asked twice and keys several members share."""
+    from newscrawl.ledger import _pack_keys, _PendingBands
+
+    rng = random.Random(9)
+    pool = [rng.getrandbits(63) - 2**62 for _ in range(3000)]  # few keys: many shared
+    copy, rows = _PendingBands(), []
+    copy.merge_at = 40
+    member, most_runs, in_dicts = 0, 0, 0
+    for size in [1, 3, 70, 1, 1, 200, 2, 64, 5, 1, 300, 7] * 3:
+        batch = []
+        for _ in range(size):
+            member += 1
+            batch.append((member, _pack_keys(rng.sample(pool, 42))))
+        copy.add_rows(batch)
+        rows += batch
+        asked = rng.sample(pool, 60) + rng.sample(pool, 5) * 2
+        expected: dict[int, list[int]] = {}
+        for owner, blob in rows:
+            for key in set(np.frombuffer(blob, dtype="<i8").tolist()) & set(asked):
+                expected.setdefault(key, []).append(owner)
+        found = copy.holders(asked)
+        assert {k: sorted(v) for k, v in found.items()} == expected
+        most_runs, in_dicts = max(most_runs, len(copy.runs)), max(in_dicts, len(copy.recent))
+    assert most_runs > 1 and in_dicts > 0  # both kinds of storage were asked
+    assert copy.members == member
