@@ -81,6 +81,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -124,6 +125,7 @@ SEED = 1
 _META_KEY = "story_index"
 _CANDIDATE_LIMIT = 50
 _IN_BATCH = 1 << 62  # member numbers of a batch's own records: newer than any stored one
+_SIGN_BATCH = 500  # records signed together (and matched together) in a long batch
 
 # datasketch 2.x has permutation "schemes" (default affine32); 1.x only had what 2.x calls
 # "legacy". Both give 32-bit values, stored as little-endian uint32. An index remembers its
@@ -764,11 +766,35 @@ class StoryIndex:
         matched against the records before it in the batch too), for one lookup of the whole
         batch's band keys and one bulk insert instead of a transaction per record: what a
         backfill or a rebuild should use. ``values``: the bodies' signatures, when made.
+
+        A long batch is taken ``_SIGN_BATCH`` records at a time, the signatures of the next
+        part made in a thread while this part is matched and written: numpy releases the GIL
+        while it hashes and permutes, so the signatures use a second core.
         """
-        if values is None:
-            values = self._spec.values_many([body for _, body, _ in records])
-        elif len(values) != len(records):
-            raise ValueError(f"{len(values)} signatures for {len(records)} records")
+        if values is not None:
+            if len(values) != len(records):
+                raise ValueError(f"{len(values)} signatures for {len(records)} records")
+            return self._assign_part(records, values)
+        parts = [records[i : i + _SIGN_BATCH] for i in range(0, len(records), _SIGN_BATCH)]
+        if len(parts) <= 1:
+            return self._assign_part(records, self._spec.values_many([b for _, b, _ in records]))
+        matches: list[StoryMatch] = []
+        with self.ledger.batch(), ThreadPoolExecutor(
+            1, thread_name_prefix="story-signatures"
+        ) as signer:
+            signing = signer.submit(self._spec.values_many, [b for _, b, _ in parts[0]])
+            for n, part in enumerate(parts):
+                made = signing.result()
+                if n + 1 < len(parts):
+                    signing = signer.submit(self._spec.values_many,
+                                            [b for _, b, _ in parts[n + 1]])
+                matches += self._assign_part(part, made)
+        return matches
+
+    def _assign_part(
+        self, records: Sequence[tuple[str, str, str | None]], values: Sequence[np.ndarray | None]
+    ) -> list[StoryMatch]:
+        """:meth:`assign_many` of records whose signatures are made."""
         keys = self._band_keys_of(values)
         matches: list[StoryMatch] = []
         with self.ledger.batch():

@@ -1058,3 +1058,39 @@ def test_the_pending_copy_finds_every_member_of_a_key_in_its_runs_and_dicts():
         most_runs, in_dicts = max(most_runs, len(copy.runs)), max(in_dicts, len(copy.recent))
     assert most_runs > 1 and in_dicts > 0  # both kinds of storage were asked
     assert copy.members == member
+
+
+def test_a_long_batch_signed_part_by_part_in_a_thread_gets_the_golden_clusters(
+        open_ledger, monkeypatch):
+    monkeypatch.setattr(stories, "_SIGN_BATCH", 37)  # 360 records: ten parts
+    corpus = golden_corpus()
+    with open_ledger() as led:
+        matches = StoryIndex(led).assign_many([(r, body, None) for r, body in corpus])
+    joins = {r: (m.duplicate_of, m.similarity)
+             for (r, _), m in zip(corpus, matches, strict=True) if m.duplicate_of is not None}
+    assert joins == GOLDEN_JOINS_POLY64
+
+
+def test_a_batch_whose_signing_fails_midway_writes_nothing(path, monkeypatch):
+    """One transaction for the whole batch: when the signing thread fails on the third part,
+    the parts already matched are rolled back with it, and the error reaches the caller."""
+    monkeypatch.setattr(stories, "_SIGN_BATCH", 50)
+    made = stories.SignatureSpec.values_many
+    calls: list[int] = []
+
+    def failing(spec: stories.SignatureSpec, bodies: list[str]) -> list:
+        calls.append(len(bodies))
+        if len(calls) == 3:
+            raise MemoryError("no room for the permutations")
+        return made(spec, bodies)
+
+    monkeypatch.setattr(stories.SignatureSpec, "values_many", failing)
+    corpus = golden_corpus()
+    with SqliteLedger(path) as led:
+        index = StoryIndex(led)
+        with pytest.raises(MemoryError):
+            index.assign_many([(r, body, None) for r, body in corpus])
+        assert led.story_members(r for r, _ in corpus) == {}
+        monkeypatch.setattr(stories.SignatureSpec, "values_many", made)
+        assert len(index.assign_many([(r, body, None) for r, body in corpus])) == len(corpus)
+        assert len(led.story_members(r for r, _ in corpus)) == len(corpus)
