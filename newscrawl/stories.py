@@ -263,7 +263,9 @@ _POLY_POWERS: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1,
 
 
 def _poly_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """B**i and B**-i mod 2**64 for i < n (at least), grown on demand and kept."""
+    """B**i and B**-i mod 2**64 for i < n (at least), grown on demand and kept (replaced
+    whole, so a thread reading the old pair meanwhile still reads a consistent one)."""
+    global _POLY_POWERS
     powers = _POLY_POWERS
     if len(powers[0]) < n:
         size = max(n, 2 * len(powers[0]), 1 << 16)
@@ -273,7 +275,7 @@ def _poly_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
             factors = np.full(size, base, dtype=np.uint64)
             factors[0] = 1
             grown.append(np.cumprod(factors, dtype=np.uint64))  # wraps mod 2**64
-        powers = globals()["_POLY_POWERS"] = (grown[0], grown[1])
+        powers = _POLY_POWERS = (grown[0], grown[1])
     return powers
 
 
