@@ -1094,3 +1094,26 @@ def test_a_batch_whose_signing_fails_midway_writes_nothing(path, monkeypatch):
         monkeypatch.setattr(stories.SignatureSpec, "values_many", made)
         assert len(index.assign_many([(r, body, None) for r, body in corpus])) == len(corpus)
         assert len(led.story_members(r for r, _ in corpus)) == len(corpus)
+
+
+@pytest.mark.parametrize("limit", [8, 65_536])
+def test_batches_and_single_assignments_in_two_connections_see_each_other(path, limit):
+    """One process assigns in batches (its rows reach the other's in-memory runs in bulk), the
+    other one at a time; with a small limit the oldest pending keys move into story_bands as
+    they go. Every copy finds its story whichever connection stored the original."""
+    corpus = golden_corpus()
+    a, b = _sqlite_pair(path, limit)
+    try:
+        for start in range(0, len(corpus), 90):
+            part = corpus[start : start + 90]
+            a.assign_many([(r, body, None) for r, body in part[:70]])
+            for r, body in part[70:]:
+                b.assign(r, body)
+        joins = {r: (m.duplicate_of, m.similarity)
+                 for r, m in ((r, a.get(r)) for r, _ in corpus) if m.duplicate_of is not None}
+        assert joins == GOLDEN_JOINS_POLY64
+        moved = a.ledger.conn.execute("SELECT COUNT(*) FROM story_bands").fetchone()[0]
+        assert (moved > 0) == (limit == 8)
+    finally:
+        a.ledger.close()
+        b.ledger.close()
