@@ -257,8 +257,8 @@ class _PendingBands:
 
     Bounded by the ledger's ``pending_limit`` members (the table never holds more). Most of it
     is sorted numpy runs of (band key, member), 16 bytes a key (~21 MB for 30,000 members),
-    searched with ``searchsorted``: a few runs, each at most a quarter of the one before, so a
-    batch of new rows is merged into a small run, not copied into one big array each time.
+    searched with ``searchsorted``: two runs, the second at most a quarter of the first, so a
+    batch of new rows is merged into the small run, not copied into one big array each time.
     Rows read one or a few at a time wait in dicts until there are ``merge_at`` members."""
 
     merge_at = 4096
@@ -303,7 +303,9 @@ class _PendingBands:
         order = np.argsort(keys, kind="stable")
         runs = self.runs
         runs.append((keys[order].astype(np.int64), owners[order]))
-        while len(runs) > 1 and 4 * len(runs[-1][0]) >= len(runs[-2][0]):
+        # At most two runs, the second at most a quarter of the first: a lookup searches two
+        # arrays, and a batch is merged into the small one (the big one is copied rarely).
+        while len(runs) > 2 or (len(runs) == 2 and 4 * len(runs[1][0]) >= len(runs[0][0])):
             (small_keys, small_owners), (big_keys, big_owners) = runs.pop(), runs.pop()
             at = np.searchsorted(big_keys, small_keys, side="right")
             runs.append((np.insert(big_keys, at, small_keys),
@@ -315,12 +317,13 @@ class _PendingBands:
         if self.runs and len(keys):
             import numpy as np
 
-            wanted = np.unique(np.asarray(keys, dtype=np.int64))  # sorted: faster searches
+            if len(keys) > 64:  # a batch's keys: sorted, the searches walk memory in order
+                wanted = np.unique(np.asarray(keys, dtype=np.int64))
+            else:  # one record's: a few numpy calls per run are the cost, so no sort
+                wanted = np.asarray(list(dict.fromkeys(keys)), dtype=np.int64)
             for run_keys, run_owners in self.runs:
                 low = np.searchsorted(run_keys, wanted)
-                inside = low < len(run_keys)
-                hits = np.flatnonzero(inside)
-                hits = hits[run_keys[low[hits]] == wanted[hits]]
+                hits = np.flatnonzero(run_keys[np.minimum(low, len(run_keys) - 1)] == wanted)
                 for at, key in zip(low[hits].tolist(), wanted[hits].tolist(), strict=True):
                     stop = at + 1
                     while stop < len(run_keys) and run_keys[stop] == key:
