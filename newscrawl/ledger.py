@@ -65,9 +65,11 @@ keeps that tier in memory as sorted numpy runs (16 bytes a key: ~21 MB for a 30-
 30,000 records), read incrementally (rows past the newest it has seen, inside the lookup's
 transaction) and reloaded when another process moved or pruned them (the
 ``story_pending_generation`` meta value changes), so every process sees every member. Only when
-the pending members span ``pending_limit`` (65,536) does the oldest quarter of them move into
-``story_bands``, in one sorted pass that touches each page once (~1 s); pruning to the story
-window at each crawl's start keeps a usual window below that, so lookups stay in memory. Lookups
+the pending members span ``pending_limit`` (32,768: ~22 MB in memory) does the oldest quarter of
+them move into ``story_bands``, in one sorted pass that touches each page once (~0.5 s); this
+connection then drops them from its copy, others read theirs again. Pruning to the story window
+at each crawl's start keeps a usual window (~27,000 records for 1,000,000 over three years)
+below the limit, so lookups stay in memory. Lookups
 ask both tiers; a member's keys are in one tier or the other.
 
 :class:`SqliteLedger` implements the :class:`newscrawl.ledger_protocol.Ledger` protocol; the
@@ -261,7 +263,7 @@ class _PendingBands:
     batch of new rows is merged into the small run, not copied into one big array each time.
     Rows read one or a few at a time wait in dicts until there are ``merge_at`` members."""
 
-    merge_at = 4096
+    merge_at = 1024
 
     def __init__(self) -> None:
         self.reset(None)
@@ -310,6 +312,23 @@ class _PendingBands:
             at = np.searchsorted(big_keys, small_keys, side="right")
             runs.append((np.insert(big_keys, at, small_keys),
                          np.insert(big_owners, at, small_owners)))
+
+    def drop_through(self, member: int, generation: str) -> None:
+        """Forget the members up to ``member`` (moved into story_bands by this connection),
+        and take ``generation`` as the table's: cheaper than reading the rest again."""
+        runs = []
+        for keys, owners in self.runs:
+            kept = owners > member
+            if kept.any():
+                runs.append((keys[kept], owners[kept]))
+        recent = [(owner, blob) for owner, blob in self.recent if owner > member]
+        seen = self.seen
+        self.reset(generation)
+        self.runs = runs
+        if recent:
+            self.add_rows(recent)
+        self.seen = seen
+        self.members = len(recent) + sum(len(set(owners.tolist())) for _, owners in runs)
 
     def holders(self, keys: Sequence[int]) -> dict[int, list[int]]:
         """The pending members that have each of ``keys`` (only keys some member has)."""
@@ -386,7 +405,7 @@ class SqliteLedger(LedgerBase):
     path: Path
 
     def __init__(
-        self, path: str | Path, *, cache_kib: int = 16 * 1024, pending_limit: int = 65_536
+        self, path: str | Path, *, cache_kib: int = 16 * 1024, pending_limit: int = 32_768
     ) -> None:
         """Open (and create if needed, parent directories included) the ledger at ``path``.
 
@@ -721,10 +740,14 @@ class SqliteLedger(LedgerBase):
         )
         if generation != pending.generation:
             pending.reset(generation)  # another connection moved or pruned the pending keys
-        pending.add_rows(self.conn.execute(
+        rows = self.conn.execute(
             "SELECT member, band_keys FROM story_pending WHERE member > ? ORDER BY member",
             (pending.seen,),
-        ).fetchall())
+        )
+        # A few thousand at a time: reloading the whole tier holds at most that many rows as
+        # Python objects (small ones, which the allocator does not give back to the system).
+        while chunk := rows.fetchmany(4096):
+            pending.add_rows(chunk)
 
     def _insert_story_member(
         self, member: NewStoryMember, band_keys: Sequence[int], assigned_at: datetime
@@ -752,7 +775,8 @@ class SqliteLedger(LedgerBase):
 
     def _move_pending(self) -> None:
         """Move the oldest quarter of the pending members' band keys into story_bands (inside
-        a write): ~1 s at the default limit, where moving all 65,536 held the write lock ~5 s."""
+        a write): ~0.5 s at the default limit; moving all of them held the write lock 4-5 s at
+        65,536 members."""
         import numpy as np  # only here: tools that never move keys do not load it
 
         conn = self.conn
@@ -774,9 +798,12 @@ class SqliteLedger(LedgerBase):
                 zip(keys[i : i + step].tolist(), members[i : i + step].tolist(), strict=True),
             )
         conn.execute("DELETE FROM story_pending WHERE member <= ?", (rows[-1][0],))
-        self._bump_pending_generation()
+        before, after = self._bump_pending_generation()
+        if self._pending.generation == before:  # this copy was current: drop, do not reload
+            self._pending.drop_through(rows[-1][0], after)
 
-    def _bump_pending_generation(self) -> None:
+    def _bump_pending_generation(self) -> tuple[str | None, str]:
+        """Tell every connection the pending tier changed; (the old value, the new one)."""
         conn = self.conn
         generation = conn.execute(
             "SELECT value FROM meta WHERE key = 'story_pending_generation'"
@@ -787,6 +814,7 @@ class SqliteLedger(LedgerBase):
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (value,),
         )
+        return (generation[0] if generation else None), value
 
     def _insert_story_members(
         self, members: Iterable[tuple[NewStoryMember, Sequence[int]]], assigned_at: datetime

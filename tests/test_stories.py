@@ -1109,6 +1109,13 @@ def test_batches_and_single_assignments_in_two_connections_see_each_other(path, 
             a.assign_many([(r, body, None) for r, body in part[:70]])
             for r, body in part[70:]:
                 b.assign(r, body)
+            for index in (a, b):  # each copy holds exactly the pending tier: none moved twice
+                led = index.ledger
+                with led._lock, led._reading():
+                    led._refresh_pending()
+                    table = {m for (m,) in led.conn.execute("SELECT member FROM story_pending")}
+                copy = {int(o) for _, owners in led._pending.runs for o in owners}
+                assert copy | {m for m, _ in led._pending.recent} == table
         joins = {r: (m.duplicate_of, m.similarity)
                  for r, m in ((r, a.get(r)) for r, _ in corpus) if m.duplicate_of is not None}
         assert joins == GOLDEN_JOINS_POLY64
