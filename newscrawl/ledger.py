@@ -259,17 +259,21 @@ class _PendingBands:
 
     Bounded by the ledger's ``pending_limit`` members (the table never holds more). Most of it
     is sorted numpy runs of (band key, member), 16 bytes a key (~21 MB for 30,000 members),
-    searched with ``searchsorted``: two runs, the second at most a quarter of the first, so a
-    batch of new rows is merged into the small run, not copied into one big array each time.
+    searched with ``searchsorted``. New rows are merged into the last run until it holds
+    ``run_members`` members; then it is closed and a new one begun. So no array is ever larger
+    than a run (~2.8 MB): a crawl does not keep allocating and freeing arrays the size of the
+    whole tier, which the C allocator would keep as heap and the process's RSS would grow by.
     Rows read one or a few at a time wait in dicts until there are ``merge_at`` members."""
 
     merge_at = 1024
+    run_members = 4096
 
     def __init__(self) -> None:
         self.reset(None)
 
     def reset(self, generation: str | None) -> None:
         self.runs: list[tuple[Any, Any]] = []  # (sorted keys, their members), numpy int64
+        self.open_members = 0  # members in the last run, which new rows are merged into
         self.first: dict[int, int] = {}  # band key -> the first recent member with it
         self.more: dict[int, list[int]] = {}  # the rare further ones (copies share keys)
         self.recent: list[tuple[int, bytes]] = []  # (member, packed keys) in the dicts
@@ -303,15 +307,15 @@ class _PendingBands:
         owners = np.repeat(np.array([member for member, _blob in rows], dtype=np.int64),
                            [len(blob) // 8 for _member, blob in rows])
         order = np.argsort(keys, kind="stable")
-        runs = self.runs
-        runs.append((keys[order].astype(np.int64), owners[order]))
-        # At most two runs, the second at most a quarter of the first: a lookup searches two
-        # arrays, and a batch is merged into the small one (the big one is copied rarely).
-        while len(runs) > 2 or (len(runs) == 2 and 4 * len(runs[1][0]) >= len(runs[0][0])):
-            (small_keys, small_owners), (big_keys, big_owners) = runs.pop(), runs.pop()
-            at = np.searchsorted(big_keys, small_keys, side="right")
-            runs.append((np.insert(big_keys, at, small_keys),
-                         np.insert(big_owners, at, small_owners)))
+        keys, owners = keys[order].astype(np.int64), owners[order]
+        runs, self.open_members = self.runs, self.open_members + len(rows)
+        if runs and self.open_members <= self.run_members:  # into the open run
+            open_keys, open_owners = runs[-1]
+            at = np.searchsorted(open_keys, keys, side="right")
+            runs[-1] = (np.insert(open_keys, at, keys), np.insert(open_owners, at, owners))
+        else:
+            runs.append((keys, owners))
+            self.open_members = len(rows)
 
     def drop_through(self, member: int, generation: str) -> None:
         """Forget the members up to ``member`` (moved into story_bands by this connection),
@@ -325,6 +329,7 @@ class _PendingBands:
         seen = self.seen
         self.reset(generation)
         self.runs = runs
+        self.open_members = self.run_members  # the next rows begin a run
         if recent:
             self.add_rows(recent)
         self.seen = seen

@@ -1039,7 +1039,7 @@ def test_the_pending_copy_finds_every_member_of_a_key_in_its_runs_and_dicts():
     rng = random.Random(9)
     pool = [rng.getrandbits(63) - 2**62 for _ in range(3000)]  # few keys: many shared
     copy, rows = _PendingBands(), []
-    copy.merge_at = 40
+    copy.merge_at, copy.run_members = 40, 150
     member, most_runs, in_dicts = 0, 0, 0
     for size in [1, 3, 70, 1, 1, 200, 2, 64, 5, 1, 300, 7] * 3:
         batch = []
