@@ -8,6 +8,7 @@ already in the story index, and the process RSS.
     python benchmarks/bench_dedupe.py --words 300-1500         # news-length bodies
     python benchmarks/bench_dedupe.py --batch 500              # StoryIndex.assign_many, 500 a call
     python benchmarks/bench_dedupe.py --hashfunc sha1_hash32   # an index made before poly64
+    python benchmarks/bench_dedupe.py --story-memory 32768     # NEWSCRAWL_STORY_MEMORY=32768
 
 For each size a fresh ledger in a temporary directory is filled through the bulk path
 (``Ledger.add_story_members``, as ``StoryIndex.reconcile`` uses it) with that many synthetic
@@ -56,7 +57,7 @@ sys.path.insert(0, str(HERE.parent))
 from _machine import machine  # noqa: E402
 from bench_ledger import synthetic_records  # noqa: E402
 
-from newscrawl.ledger import SqliteLedger  # noqa: E402
+from newscrawl.ledger import PENDING_LIMIT, SqliteLedger  # noqa: E402
 from newscrawl.ledger_protocol import NewStoryMember  # noqa: E402
 from newscrawl.stories import StoryIndex, band_keys, story_id_for  # noqa: E402
 
@@ -120,6 +121,8 @@ def main() -> None:
                         help="time assign_many() with this many records a call (0: assign())")
     parser.add_argument("--hashfunc", default="poly64", choices=["poly64", "sha1_hash32"],
                         help="the shingle hash of the index (sha1_hash32: made before poly64)")
+    parser.add_argument("--story-memory", type=int, default=PENDING_LIMIT,
+                        help="NEWSCRAWL_STORY_MEMORY: members whose band keys stay in memory")
     parser.add_argument("--cache-mib", type=int, default=None,
                         help="SQLite page cache of the ledger (default: the ledger's, 16 MiB)")
     parser.add_argument("--prefill", metavar="LEDGER", help=argparse.SUPPRESS)
@@ -128,7 +131,7 @@ def main() -> None:
     low, _, high = args.words.partition("-")
     words = (int(low), int(high or low))
     if args.prefill:  # the child that fills a ledger, so its garbage stays out of the RSS
-        with SqliteLedger(args.prefill) as ledger:
+        with SqliteLedger(args.prefill, pending_limit=args.story_memory) as ledger:
             index = StoryIndex(ledger, hashfunc=args.hashfunc)
             fill(ledger, synthetic_members(0, args.records, index.rows, args.window_start,
                                            index.band_hash))
@@ -147,7 +150,8 @@ def main() -> None:
     calls = "assign(), one transaction each" if not args.batch else (
         f"records through assign_many(), {args.batch:,} a call (one transaction each)")
     print(f"{window}; {args.assigns:,} timed {calls}; {low}-{high or low}-word bodies; "
-          f"shingle hash {args.hashfunc}; a fresh ledger per size")
+          f"shingle hash {args.hashfunc}; {args.story_memory:,} members' band keys in memory "
+          "(NEWSCRAWL_STORY_MEMORY); a fresh ledger per size")
     process = psutil.Process()
     gc.collect()
     rss_start = process.memory_info().rss
@@ -164,13 +168,14 @@ def main() -> None:
             t0 = time.perf_counter()
             subprocess.run(
                 [sys.executable, __file__, "--prefill", str(path), "--records", str(size),
-                 "--window-start", str(window_start), "--hashfunc", args.hashfunc],
+                 "--window-start", str(window_start), "--hashfunc", args.hashfunc,
+                 "--story-memory", str(args.story_memory)],
                 check=True,
             )
             fill_s = time.perf_counter() - t0
-            ledger = SqliteLedger(path) if args.cache_mib is None else SqliteLedger(
-                path, cache_kib=args.cache_mib * 1024
-            )
+            ledger = SqliteLedger(path, pending_limit=args.story_memory) if (
+                args.cache_mib is None) else SqliteLedger(
+                path, cache_kib=args.cache_mib * 1024, pending_limit=args.story_memory)
             index = StoryIndex(ledger, hashfunc=args.hashfunc)
             if not notes:
                 cache = ledger.conn.execute("PRAGMA cache_size").fetchone()[0]

@@ -65,11 +65,11 @@ keeps that tier in memory as sorted numpy runs (16 bytes a key: ~21 MB for a 30-
 30,000 records), read incrementally (rows past the newest it has seen, inside the lookup's
 transaction) and reloaded when another process moved or pruned them (the
 ``story_pending_generation`` meta value changes), so every process sees every member. Only when
-the pending members span ``pending_limit`` (32,768: ~22 MB in memory) does the oldest quarter of
-them move into ``story_bands``, in one sorted pass that touches each page once (~0.5 s); this
-connection then drops them from its copy, others read theirs again. Pruning to the story window
-at each crawl's start keeps a usual window (~27,000 records for 1,000,000 over three years)
-below the limit, so lookups stay in memory. Lookups
+the pending members span ``pending_limit`` (``NEWSCRAWL_STORY_MEMORY``, 4,096 by default) does
+the oldest quarter of them move into ``story_bands``, in one sorted pass that touches each page
+once; this connection then drops them from its copy, others read theirs again. A limit above the
+story window's size (~27,000 records for 1,000,000 over three years) keeps every lookup in memory
+and saves the moves: ~3.5× faster batch assignment, for ~1.5 KB of RSS a member. Lookups
 ask both tiers; a member's keys are in one tier or the other.
 
 :class:`SqliteLedger` implements the :class:`newscrawl.ledger_protocol.Ledger` protocol; the
@@ -124,6 +124,8 @@ __all__ = [
 # 2: story_pending. Code of schema 1 would neither read nor move the pending band keys (it would
 # miss candidates), so it refuses a ledger this code has opened; this code upgrades a 1 in place.
 SCHEMA_VERSION = 2
+# Story members whose band keys each connection keeps in memory (NEWSCRAWL_STORY_MEMORY).
+PENDING_LIMIT = 4096
 logger = logging.getLogger(__name__)
 
 _SCHEMA = """
@@ -368,7 +370,9 @@ class _PendingBands:
                 shared[member] = shared.get(member, 0) + 1
 
 
-def open_checked(path: str | Path) -> tuple[SqliteLedger, Path | None]:
+def open_checked(
+    path: str | Path, *, pending_limit: int = PENDING_LIMIT
+) -> tuple[SqliteLedger, Path | None]:
     """The ledger at `path`, checked (`PRAGMA quick_check`) before use. A file that is not a
     database, or a damaged one, is moved aside to `<name>.corrupt-<UTC time>` (with its WAL)
     and a new, empty ledger is created: the store is the truth, and the caller rebuilds the
@@ -401,7 +405,7 @@ def open_checked(path: str | Path) -> tuple[SqliteLedger, Path | None]:
             "Ledger %s is damaged (%s): moved to %s; rebuilding it from the store",
             path, problem, moved,
         )
-    return SqliteLedger(path), moved
+    return SqliteLedger(path, pending_limit=pending_limit), moved
 
 
 class SqliteLedger(LedgerBase):
@@ -410,7 +414,8 @@ class SqliteLedger(LedgerBase):
     path: Path
 
     def __init__(
-        self, path: str | Path, *, cache_kib: int = 16 * 1024, pending_limit: int = 32_768
+        self, path: str | Path, *, cache_kib: int = 16 * 1024,
+        pending_limit: int = PENDING_LIMIT,
     ) -> None:
         """Open (and create if needed, parent directories included) the ledger at ``path``.
 

@@ -28,7 +28,7 @@ from scrapy import signals
 
 from newscrawl.config import setting
 from newscrawl.jsonl import partition_lock, repair_open_partition
-from newscrawl.ledger import open_checked
+from newscrawl.ledger import PENDING_LIMIT, open_checked
 from newscrawl.ledger_protocol import Ledger
 from newscrawl.stories import StoryIndex
 
@@ -44,7 +44,8 @@ _CRAWLER_ATTRIBUTE = "newscrawl_state"
 
 class CrawlState:
     def __init__(self, data_dir: str | Path, redis_url: str | None = None,
-                 redis_timeout: float | None = None, story_window_days: float = 0):
+                 redis_timeout: float | None = None, story_window_days: float = 0,
+                 story_memory: int = PENDING_LIMIT):
         self.data_dir = Path(data_dir)
         self.articles_dir = self.data_dir / "articles"
         self.redis_url = redis_url
@@ -71,7 +72,7 @@ class CrawlState:
         else:
             # A damaged ledger is moved aside and rebuilt from the store below.
             self.ledger, self.ledger_moved = open_checked(
-                self.data_dir / "state" / "ledger.sqlite3"
+                self.data_dir / "state" / "ledger.sqlite3", pending_limit=story_memory
             )
             self.store_id = ""
         self.stories = StoryIndex(self.ledger)
@@ -86,7 +87,8 @@ class CrawlState:
         return cls(setting(settings, "NEWSCRAWL_DATA_DIR"),
                    setting(settings, "NEWSCRAWL_REDIS_URL") or None,
                    setting(settings, "NEWSCRAWL_REDIS_TIMEOUT"),
-                   setting(settings, "NEWSCRAWL_STORY_WINDOW_DAYS"))
+                   setting(settings, "NEWSCRAWL_STORY_WINDOW_DAYS"),
+                   setting(settings, "NEWSCRAWL_STORY_MEMORY"))
 
     @classmethod
     def of(cls, crawler: Crawler) -> CrawlState:
