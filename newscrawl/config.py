@@ -62,7 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSCRAWL_STORY_MEMORY", 4096, int,
             "story-window records whose LSH keys a crawl process keeps in memory (~1.5 KB each; "
             "the rest are looked up in the ledger): above the window's size, story matching "
-            "of large backfills is ~3x faster"),
+            "of large backfills is ~2.7x faster"),
     Setting("NEWSCRAWL_MIN_WORDS", 40, int, "bodies shorter than this are flagged `short_body`"),
     Setting("NEWSCRAWL_MAX_TITLE_CHARS", 1000, int,
             "longer titles are dropped as `title_too_long` (a broken page, not an article)"),

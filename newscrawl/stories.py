@@ -213,18 +213,9 @@ _ASCII_WORDS = bytes(
 )
 
 
-def _word_bytes(text: str) -> tuple[bytes, list[int]]:
-    """The normalised words of ``text`` joined by single spaces as UTF-8, and each word's length
-    in bytes (what the shingles are cut from)."""
-    if text.isascii():
-        words = text.encode("ascii").translate(_ASCII_WORDS).split()
-        return b" ".join(words), list(map(len, words))
-    encoded = [word.encode("utf-8") for word in normalize_words(text)]
-    return b" ".join(encoded), list(map(len, encoded))
-
-
 def _joined_words(text: str) -> tuple[bytes, int]:
-    """The normalised words of ``text`` joined by single spaces as UTF-8, and how many."""
+    """The normalised words of ``text`` joined by single spaces as UTF-8 (what the shingles
+    are cut from), and how many."""
     if text.isascii():
         ascii_words = text.encode("ascii").translate(_ASCII_WORDS).split()
         return b" ".join(ascii_words), len(ascii_words)
@@ -232,14 +223,19 @@ def _joined_words(text: str) -> tuple[bytes, int]:
     return " ".join(words).encode("utf-8"), len(words)
 
 
-def _shingle_bounds(lengths: list[int], k: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end offsets in the joined words (``size`` bytes) of every ``k``-word shingle."""
-    n = len(lengths)
-    if n <= k:
-        return np.zeros(1, dtype=np.int64), np.full(1, size, dtype=np.int64)
-    lens = np.asarray(lengths, dtype=np.int64)
-    ends = np.cumsum(lens + 1) - 1  # each word's end offset in the joined bytes
-    return (ends - lens)[: n - k + 1], ends[k - 1 :]
+def _word_bounds(joined: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of each word in ``joined`` (words joined by single spaces; no
+    word holds a space, not even inside a UTF-8 sequence)."""
+    spaces = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == 32)
+    return np.concatenate(([0], spaces + 1)), np.append(spaces, len(joined))
+
+
+def _shingle_bounds(joined: bytes, count: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets in ``joined`` (``count`` words) of every ``k``-word shingle."""
+    if count <= k:
+        return np.zeros(1, dtype=np.int64), np.full(1, len(joined), dtype=np.int64)
+    starts, ends = _word_bounds(joined)
+    return starts[: count - k + 1], ends[k - 1 :]
 
 
 def _sha1_hashes(joined: bytes, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -309,12 +305,12 @@ def poly64_hash32(data: bytes) -> int:
 _SHINGLE_HASHES = {"sha1_hash32": _sha1_hashes, "poly64": _poly64_hashes}
 
 
-def _shingle_hashes(joined: bytes, lengths: list[int], k: int, hashfunc: str) -> np.ndarray:
-    """The ``hashfunc`` hash (uint32) of every ``k``-word shingle (a repeated shingle repeats,
-    which leaves the minimum unchanged)."""
-    if not lengths:
+def _shingle_hashes(joined: bytes, count: int, k: int, hashfunc: str) -> np.ndarray:
+    """The ``hashfunc`` hash (uint32) of every ``k``-word shingle of ``count`` joined words
+    (a repeated shingle repeats, which leaves the minimum unchanged)."""
+    if not count:
         return np.empty(0, dtype=np.uint32)
-    return _SHINGLE_HASHES[hashfunc](joined, *_shingle_bounds(lengths, k, len(joined)))
+    return _SHINGLE_HASHES[hashfunc](joined, *_shingle_bounds(joined, count, k))
 
 
 _MAX32 = np.uint32(0xFFFFFFFF)
@@ -368,10 +364,10 @@ def _permuted_min(hashes: np.ndarray, num_perm: int, scheme: str) -> np.ndarray 
 
 
 def _signature_values(
-    joined: bytes, lengths: list[int], k: int, num_perm: int, scheme: str, hashfunc: str
+    joined: bytes, count: int, k: int, num_perm: int, scheme: str, hashfunc: str
 ) -> np.ndarray:
-    """MinHash values (little-endian uint32) of the shingles of pre-normalised words."""
-    values = _permuted_min(_shingle_hashes(joined, lengths, k, hashfunc), num_perm, scheme)
+    """MinHash values (little-endian uint32) of the shingles of ``count`` joined words."""
+    values = _permuted_min(_shingle_hashes(joined, count, k, hashfunc), num_perm, scheme)
     if values is None:  # a scheme without a fast path: datasketch itself
         words = joined.decode("utf-8").split(" ") if joined else []
         return _values(_minhash(_shingles_of(words, k), num_perm, scheme, hashfunc))
@@ -399,8 +395,8 @@ def signature_values(
     if k < 1:
         raise ValueError("k must be >= 1")
     _check_hashfunc(hashfunc)
-    joined, lengths = _word_bytes(text or "")
-    return _signature_values(joined, lengths, k, num_perm, scheme, hashfunc)
+    joined, count = _joined_words(text or "")
+    return _signature_values(joined, count, k, num_perm, scheme, hashfunc)
 
 
 def _lean(values: np.ndarray, scheme: str) -> LeanMinHash:
@@ -542,11 +538,11 @@ class SignatureSpec:
     def values(self, body: str) -> np.ndarray | None:
         """The body's MinHash values (little-endian uint32, as stored), or ``None`` when it is
         too short (< ``min_words``) to match."""
-        joined, lengths = _word_bytes(body or "")
-        if len(lengths) < self.min_words:
+        joined, count = _joined_words(body or "")
+        if count < self.min_words:
             return None
         return _signature_values(
-            joined, lengths, self.shingle_size, self.num_perm, self.scheme, self.hashfunc
+            joined, count, self.shingle_size, self.num_perm, self.scheme, self.hashfunc
         )
 
     def values_many(self, bodies: Sequence[str]) -> list[np.ndarray | None]:
@@ -583,9 +579,7 @@ class SignatureSpec:
         per body."""
         k = self.shingle_size
         joined = b" ".join(words for _, words, _ in group)
-        spaces = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == 32)
-        starts = np.concatenate(([0], spaces + 1))  # of each word (no word holds a space)
-        ends = np.append(spaces, len(joined))
+        starts, ends = _word_bounds(joined)
         per_body = np.array([count for _, _, count in group], dtype=np.int64)
         first_word = np.cumsum(per_body) - per_body
         counts = np.maximum(per_body - k + 1, 1)  # shorter than k words: one shingle
