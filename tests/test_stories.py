@@ -803,15 +803,35 @@ def test_poly64_hashes_every_shingle_as_its_definition_says():
     assert stories.poly64_hash32(b"harga naik") == _poly64_by_hand(b"harga naik")
 
 
-def test_ascii_fast_path_finds_the_words_normalize_words_finds():
+def test_fast_paths_find_the_words_normalize_words_finds():
+    """The signature's word splitter gives normalize_words' words, joined, for ASCII text, for
+    text whose only non-ASCII characters are typographic separators (both translated to ASCII
+    at C speed), and for everything else (accents, combining marks, other scripts)."""
     rng = random.Random(3)
-    alphabet = [chr(c) for c in range(128)] + list("abc def ")
-    for _ in range(3000):
-        text = "".join(rng.choices(alphabet, k=rng.randint(0, 80)))
-        joined, count = stories._joined_words(text)
-        words = stories.normalize_words(text)
-        assert joined.decode() == " ".join(words)
-        assert count == len(words)
+    ascii_chars = [chr(c) for c in range(128)] + list("abc def ")
+    separators = list("\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u00a0\u200b\u2022\u00ab\u00bb")
+    others = ["\u00e9", "e\u0301", "\u0130", "\u00df", "\u00c9", "\u0301", "\u0663", "\u2000"]
+    for alphabet in (ascii_chars, ascii_chars + separators, ascii_chars + separators + others):
+        for _ in range(2000):
+            text = "".join(rng.choices(alphabet, k=rng.randint(0, 80)))
+            joined, count = stories._joined_words(text)
+            words = stories.normalize_words(text)
+            assert joined.decode() == " ".join(words), repr(text)
+            assert count == len(words)
+
+
+def test_separators_translated_to_spaces_never_combine_with_a_neighbour():
+    """The fast path takes text of ASCII and separators only, translating the separators to
+    spaces before NFC. That gives normalize_words' words only if NFC never composes two such
+    characters into one: no canonical decomposition in Unicode is a pair of them."""
+    separators = set(stories._PLAIN_SEPARATORS.pattern[1:-1])
+    assert {"\u201c", "\u201d", "\u2014", "\u00a0", "\u2026"} <= separators
+    fast = separators | {chr(code) for code in range(128)}
+    for code in range(0x110000):
+        mapping = unicodedata.decomposition(chr(code))
+        pair = mapping.split()
+        if len(pair) == 2 and not mapping.startswith("<"):  # canonical: NFC may compose it
+            assert not {chr(int(part, 16)) for part in pair} <= fast, hex(code)
 
 
 def test_bulk_insert_numbers_in_order_and_skips_members_already_there(index):
