@@ -259,14 +259,72 @@ def _unpack_keys(blob: bytes) -> tuple[int, ...]:
     return struct.unpack(f"<{len(blob) // 8}q", blob)
 
 
+class _Run:
+    """Sorted band keys (int64) of some pending members, and whose each is: the member's number
+    less ``base``, as uint32 (12 bytes a key, not 16: a member's 42 keys take 504 bytes)."""
+
+    __slots__ = ("base", "keys", "owners")
+
+    def __init__(self, keys: Any, members: Any) -> None:
+        import numpy as np
+
+        order = np.argsort(keys, kind="stable")
+        self.base = int(members.min())
+        self.keys = keys[order].astype(np.int64, copy=False)
+        # Member numbers are SQLite row ids handed out one by one, so a run spans far fewer
+        # than 2**32 of them; a run that does not keeps them whole.
+        span_fits = int(members.max()) - self.base < 2**32
+        self.owners = (members[order] - self.base).astype(np.uint32 if span_fits else np.int64)
+
+    def merged(self, other: _Run) -> _Run | None:
+        """This run with ``other``'s keys merged in order; ``None`` when their members do not
+        fit one run's numbering."""
+        import numpy as np
+
+        if self.owners.dtype != np.uint32 or other.owners.dtype != np.uint32:
+            return None
+        shift = other.base - self.base
+        if shift < 0 or shift + int(other.owners.max(initial=0)) >= 2**32:
+            return None
+        at = np.searchsorted(self.keys, other.keys, side="right")
+        run = _Run.__new__(_Run)
+        run.base = self.base
+        run.keys = np.insert(self.keys, at, other.keys)
+        run.owners = np.insert(self.owners, at, other.owners + np.uint32(shift))
+        return run
+
+    def members(self, rows: slice | Any) -> list[int]:
+        """The member numbers at these positions of the run."""
+        import numpy as np
+
+        return (self.owners[rows].astype(np.int64) + self.base).tolist()
+
+    def dropped_through(self, member: int) -> _Run | None:
+        """The run without its members up to ``member``; ``None`` when none is left."""
+        import numpy as np
+
+        if member < self.base:
+            return self
+        kept = self.owners > np.int64(member - self.base)
+        if not kept.any():
+            return None
+        run = _Run.__new__(_Run)
+        run.base, run.keys, run.owners = self.base, self.keys[kept], self.owners[kept]
+        return run
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.keys.nbytes + self.owners.nbytes)
+
+
 class _PendingBands:
     """One connection's copy of ``story_pending``: which pending members have a band key.
 
     Bounded by the ledger's ``pending_limit`` members (the table never holds more). Most of it
-    is sorted numpy runs of (band key, member), 16 bytes a key (~21 MB for 30,000 members),
-    searched with ``searchsorted``. New rows are merged into the last run until it holds
+    is sorted numpy runs (:class:`_Run`: 12 bytes a key, ~15 MB for 30,000 members), searched
+    with ``searchsorted``. New rows are merged into the last run until it holds
     ``run_members`` members; then it is closed and a new one begun. So no array is ever larger
-    than a run (~2.8 MB): a crawl does not keep allocating and freeing arrays the size of the
+    than a run (~2 MB): a crawl does not keep allocating and freeing arrays the size of the
     whole tier, which the C allocator would keep as heap and the process's RSS would grow by.
     Rows read one or a few at a time wait in dicts until there are ``merge_at`` members."""
 
@@ -277,7 +335,7 @@ class _PendingBands:
         self.reset(None)
 
     def reset(self, generation: str | None) -> None:
-        self.runs: list[tuple[Any, Any]] = []  # (sorted keys, their members), numpy int64
+        self.runs: list[_Run] = []
         self.open_members = 0  # members in the last run, which new rows are merged into
         self.first: dict[int, int] = {}  # band key -> the first recent member with it
         self.more: dict[int, list[int]] = {}  # the rare further ones (copies share keys)
@@ -311,25 +369,24 @@ class _PendingBands:
         keys = np.frombuffer(b"".join(blob for _member, blob in rows), dtype="<i8")
         owners = np.repeat(np.array([member for member, _blob in rows], dtype=np.int64),
                            [len(blob) // 8 for _member, blob in rows])
-        order = np.argsort(keys, kind="stable")
-        keys, owners = keys[order].astype(np.int64), owners[order]
+        run = _Run(keys, owners)
         runs, self.open_members = self.runs, self.open_members + len(rows)
         if runs and self.open_members <= self.run_members:  # into the open run
-            open_keys, open_owners = runs[-1]
-            at = np.searchsorted(open_keys, keys, side="right")
-            runs[-1] = (np.insert(open_keys, at, keys), np.insert(open_owners, at, owners))
-        else:
-            runs.append((keys, owners))
-            self.open_members = len(rows)
+            merged = runs[-1].merged(run)
+            if merged is not None:
+                runs[-1] = merged
+                return
+        runs.append(run)
+        self.open_members = len(rows)
 
     def drop_through(self, member: int, generation: str) -> None:
         """Forget the members up to ``member`` (moved into story_bands by this connection),
-        and take ``generation`` as the table's: cheaper than reading the rest again."""
-        runs = []
-        for keys, owners in self.runs:
-            kept = owners > member
-            if kept.any():
-                runs.append((keys[kept], owners[kept]))
+        and take ``generation`` as the table's: cheaper than reading the rest again. Run by
+        run, so at most one run is held twice meanwhile."""
+        runs = self.runs
+        for i, run in enumerate(runs):
+            runs[i] = run.dropped_through(member)  # type: ignore[call-overload]
+        runs[:] = [run for run in runs if run is not None]
         recent = [(owner, blob) for owner, blob in self.recent if owner > member]
         seen = self.seen
         self.reset(generation)
@@ -338,7 +395,16 @@ class _PendingBands:
         if recent:
             self.add_rows(recent)
         self.seen = seen
-        self.members = len(recent) + sum(len(set(owners.tolist())) for _, owners in runs)
+        self.members = len(recent) + sum(len(set(run.owners.tolist())) for run in runs)
+
+    def member_numbers(self) -> set[int]:
+        """Every member this copy holds (for checks; a full scan)."""
+        held = {m for run in self.runs for m in run.members(slice(None))}
+        return held | {member for member, _blob in self.recent}
+
+    def nbytes(self) -> int:
+        """The runs' size (the dicts of the newest rows not counted)."""
+        return sum(run.nbytes for run in self.runs)
 
     def holders(self, keys: Sequence[int]) -> dict[int, list[int]]:
         """The pending members that have each of ``keys`` (only keys some member has)."""
@@ -350,14 +416,15 @@ class _PendingBands:
                 wanted = np.unique(np.asarray(keys, dtype=np.int64))
             else:  # one record's: a few numpy calls per run are the cost, so no sort
                 wanted = np.asarray(list(dict.fromkeys(keys)), dtype=np.int64)
-            for run_keys, run_owners in self.runs:
+            for run in self.runs:
+                run_keys = run.keys
                 low = np.searchsorted(run_keys, wanted)
                 hits = np.flatnonzero(run_keys[np.minimum(low, len(run_keys) - 1)] == wanted)
                 for at, key in zip(low[hits].tolist(), wanted[hits].tolist(), strict=True):
                     stop = at + 1
                     while stop < len(run_keys) and run_keys[stop] == key:
                         stop += 1
-                    found.setdefault(key, []).extend(run_owners[at:stop].tolist())
+                    found.setdefault(key, []).extend(run.members(slice(at, stop)))
         if self.first:
             first, more = self.first, self.more
             for key in set(keys):

@@ -1079,6 +1079,30 @@ def test_the_pending_copy_finds_every_member_of_a_key_in_its_runs_and_dicts():
     assert copy.members == member
 
 
+def test_the_pending_copy_keeps_member_numbers_far_apart_exact():
+    """Runs number their members from a base in 32 bits; members 2**32 or more apart (row ids
+    an import could leave) are kept whole, found, and dropped as the others are."""
+    from newscrawl.ledger import _pack_keys, _PendingBands
+
+    copy = _PendingBands()
+    far = 2**32 + 5
+    batches = [
+        [(m, _pack_keys([m % 7, 100 + m])) for m in range(1, 81)] + [(far - 3, _pack_keys([3]))],
+        [(m, _pack_keys([m % 7, 100 + m])) for m in range(far, far + 70)],
+        [(1 + 2 * far, _pack_keys([3, 1]))] * 64,
+    ]
+    for batch in batches:
+        copy.add_rows(batch)
+    expected = sorted({m for batch in batches for m, blob in batch
+                       if 3 in np.frombuffer(blob, dtype="<i8")})
+    assert sorted(set(copy.holders([3])[3])) == expected
+    assert copy.runs[0].owners.dtype == np.int64  # one run spans more than 32 bits
+    assert copy.holders([100 + far + 1]) == {100 + far + 1: [far + 1]}
+    copy.drop_through(far + 10, "2")
+    assert min(copy.member_numbers()) == far + 11
+    assert sorted(set(copy.holders([3])[3])) == [m for m in expected if m > far + 10]
+
+
 def test_a_long_batch_signed_part_by_part_in_a_thread_gets_the_golden_clusters(
         open_ledger, monkeypatch):
     monkeypatch.setattr(stories, "_SIGN_BATCH", 37)  # 360 records: ten parts
@@ -1133,8 +1157,7 @@ def test_batches_and_single_assignments_in_two_connections_see_each_other(path, 
                 with led._lock, led._reading():
                     led._refresh_pending()
                     table = {m for (m,) in led.conn.execute("SELECT member FROM story_pending")}
-                copy = {int(o) for _, owners in led._pending.runs for o in owners}
-                assert copy | {m for m, _ in led._pending.recent} == table
+                assert led._pending.member_numbers() == table
         joins = {r: (m.duplicate_of, m.similarity)
                  for r, m in ((r, a.get(r)) for r, _ in corpus) if m.duplicate_of is not None}
         assert joins == GOLDEN_JOINS_POLY64
