@@ -843,14 +843,28 @@ class SqliteLedger(LedgerBase):
                 return False
             if band_keys:
                 row_id = cur.lastrowid
-                conn.execute(
-                    "INSERT INTO story_pending (member, band_keys) VALUES (?, ?)",
-                    (row_id, _pack_keys(band_keys)),
-                )
+                row = (row_id, _pack_keys(band_keys))
+                conn.execute("INSERT INTO story_pending (member, band_keys) VALUES (?, ?)", row)
+                self._adopt_pending([row])
                 oldest = conn.execute("SELECT MIN(member) FROM story_pending").fetchone()[0]
                 if row_id - oldest + 1 >= self.pending_limit:
                     self._move_pending()
         return True
+
+    def _adopt_pending(self, rows: list[tuple[int, bytes]]) -> None:
+        """Put rows this connection has just written to story_pending (inside its write) into
+        its copy, when the copy holds every row before them: reading them back costs more than
+        the assignment's lookup. A rollback resets the copy (see ``_begin_write``)."""
+        pending = self._pending
+        if not rows:
+            return
+        generation, between = self.conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'story_pending_generation'), "
+            "EXISTS (SELECT 1 FROM story_pending WHERE member > ? AND member < ?)",
+            (pending.seen, rows[0][0]),
+        ).fetchone()
+        if generation == pending.generation and not between:
+            pending.add_rows(rows)
 
     def _move_pending(self) -> None:
         """Move the oldest quarter of the pending members' band keys into story_bands (inside
@@ -928,6 +942,7 @@ class SqliteLedger(LedgerBase):
                 conn.executemany(
                     "INSERT INTO story_pending (member, band_keys) VALUES (?, ?)", pending
                 )
+                self._adopt_pending(pending)
                 if pending:
                     oldest = conn.execute("SELECT MIN(member) FROM story_pending").fetchone()[0]
                     if pending[-1][0] - oldest + 1 >= self.pending_limit:
