@@ -61,16 +61,17 @@ Story index in two tiers: a record's 42 LSH band keys are random, so writing the
 ``story_bands`` dirties ~42 B-tree pages that its commit writes to the WAL (and a checkpoint
 writes again): most of an ``assign()``'s time. A new member's keys therefore go into
 ``story_pending`` (one row each, appended, also for members written in bulk). Each connection
-keeps that tier in memory as sorted numpy runs (16 bytes a key: ~21 MB for a 30-day window of
+keeps that tier in memory as sorted numpy runs (12 bytes a key: ~15 MB for a 30-day window of
 30,000 records), read incrementally (rows past the newest it has seen, inside the lookup's
-transaction) and reloaded when another process moved or pruned them (the
-``story_pending_generation`` meta value changes), so every process sees every member. Only when
-the pending members span ``pending_limit`` (``NEWSCRAWL_STORY_MEMORY``, 4,096 by default) does
-the oldest quarter of them move into ``story_bands``, in one sorted pass that touches each page
-once; this connection then drops them from its copy, others read theirs again. A limit above the
-story window's size (~27,000 records for 1,000,000 over three years) keeps every lookup in memory
-and saves the moves: ~2.7× faster batch assignment, for ~1.5 KB of RSS a member. Lookups
-ask both tiers; a member's keys are in one tier or the other.
+transaction; rows it wrote itself go straight in) and reloaded when another process moved or
+pruned them (the ``story_pending_generation`` meta value changes), so every process sees every
+member. Only when the pending members span ``pending_limit`` (``NEWSCRAWL_STORY_MEMORY``, 32,768
+by default) does the oldest quarter of them move into ``story_bands``, in one sorted pass that
+touches each page once; this connection then drops them from its copy, others read theirs
+again. A limit above the story window's size (~27,000 records for 1,000,000 over three years)
+keeps every lookup in memory and saves the moves: up to ~2.7x faster batch assignment. The
+copy holds only what the table holds: a small window costs little memory whatever the limit.
+Lookups ask both tiers; a member's keys are in one tier or the other.
 
 :class:`SqliteLedger` implements the :class:`newscrawl.ledger_protocol.Ledger` protocol; the
 logic it shares with the Redis ledger lives in :class:`newscrawl.ledger_protocol.LedgerBase`,
