@@ -5,7 +5,7 @@ already in the story index, and the process RSS.
     python benchmarks/bench_dedupe.py --records 1000000        # and at 1,000,000 (~5 min)
     python benchmarks/bench_dedupe.py --records 1000000 --window 30000   # 30,000 matchable
     python benchmarks/bench_dedupe.py --assigns 2000           # fewer timed assigns per size
-    python benchmarks/bench_dedupe.py --words 300-1500         # news-length bodies
+    python benchmarks/bench_dedupe.py --words 150-250          # short bodies, not news-length
     python benchmarks/bench_dedupe.py --batch 500              # StoryIndex.assign_many, 500 a call
     python benchmarks/bench_dedupe.py --hashfunc sha1_hash32   # an index made before poly64
     python benchmarks/bench_dedupe.py --story-memory 32768     # NEWSCRAWL_STORY_MEMORY=32768
@@ -13,13 +13,15 @@ already in the story index, and the process RSS.
 For each size a fresh ledger in a temporary directory is filled through the bulk path
 (``Ledger.add_story_members``, as ``StoryIndex.reconcile`` uses it) with that many synthetic
 members: random 128-value signatures and their 42 LSH band keys, the rows real records leave.
-Then ``--assigns`` records (default 10,000: the pending band keys move into ``story_bands``
-twice in that many) go through ``StoryIndex.assign`` one at a time, one transaction each, as
-the dedupe pipeline calls it, or with ``--batch N`` through ``StoryIndex.assign_many`` N at a
-time (one transaction a batch, as ``reconcile`` and backfills use it); only those calls are
-timed. Their bodies come from
-``bench_ledger.synthetic_records`` (150-250 words, or ``--words LO-HI``; every 10th an edited copy of one of the
-2,000 before it, so copies must find their original's story among all the members).
+Then ``--assigns`` records (default 10,000) go through ``StoryIndex.assign`` one at a time, one
+transaction each, as the dedupe pipeline calls it, or with ``--batch N`` through
+``StoryIndex.assign_many`` N at a time (one transaction a batch, as ``reconcile`` and backfills
+use it); only those calls are timed. Their bodies come from ``bench_ledger.synthetic_records``
+(300-1,500 words, or ``--words LO-HI``; every 10th an edited copy of one of the 2,000 before it,
+so copies must find their original's story among all the members). The assigns are not pruned
+as they go, so with ``--window 30000`` at the default ``NEWSCRAWL_STORY_MEMORY`` (32,768) the
+oldest quarter of the pending keys moves into ``story_bands`` once in 10,000 and later lookups
+ask both tiers.
 
 ``--window N`` keeps signatures and band keys only for the newest N members, as
 ``StoryIndex.prune`` leaves the index when a crawl prunes to its window (30 days: ~27,000
@@ -113,8 +115,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000,
                         help="the largest size: measured at 10,000, 100,000, 1,000,000 up to it")
     parser.add_argument("--assigns", type=int, default=10_000, help="timed assign() calls per size")
-    parser.add_argument("--words", default="150-250",
-                        help="body length range of the timed records, e.g. 300-1500")
+    parser.add_argument("--words", default="300-1500",
+                        help="body length range of the timed records (default: news-length, "
+                             "as issue 15's synthetic store), e.g. 150-250")
     parser.add_argument("--window", type=int, default=None,
                         help="only the newest N members keep band keys and signatures")
     parser.add_argument("--batch", type=int, default=0,
