@@ -124,6 +124,26 @@ def test_tracking_parameters_are_dropped_before_the_request():
     assert request.url == "https://www.cnbcindonesia.com/tech/20240327091205-37-525780/x"
 
 
+def test_links_only_one_source_gave_are_counted_per_source():
+    from scrapy.utils.test import get_crawler
+
+    spider = DetikInetSpider()
+    spider.crawler = crawler = get_crawler(DetikInetSpider)
+    crawler.stats.open_spider()
+    both, tracked = "https://inet.detik.com/x/d-1/a", "https://inet.detik.com/x/d-2/b"
+    spider.article_request(both, via="listing")
+    spider.article_request(both, via="feed")
+    spider.article_request(tracked + "?utm_source=x", via="listing-fallback")
+    spider.article_request(tracked, via="listing")  # the same link, the same source
+    spider.article_request("https://inet.detik.com/x/d-3/c", via="sitemap")
+    spider.article_request("https://inet.detik.com/x/d-4/d", via="feed")
+    spider.article_request("https://inet.detik.com/x/d-5/e", via="feed")
+    spider.closed("finished")
+    only = {k: v for k, v in crawler.stats.get_stats().items() if "/links/only/" in k}
+    assert only == {"newscrawl/links/only/listing": 1, "newscrawl/links/only/sitemap": 1,
+                    "newscrawl/links/only/feed": 2}
+
+
 def test_bad_window_arguments_are_usage_errors():
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         DetikInetSpider(since="19/04/2024")

@@ -202,8 +202,11 @@ class NewsSpider(SiteParser, scrapy.Spider):
             self.url_list = list(entries_for(entries, self.name, self.is_article_url))
         # Links listed in this run; bounded by one run's listing pages.
         self._listed: set[str] = set()
-        # Which discovery sources gave each article link this run (for the cross-check).
-        self._sources: dict[str, set[str]] = {}
+        # Which discovery sources gave each article link this run (for the cross-check): one
+        # bit per source (`_source_bits`) in a small int, not a set per link (216 bytes each,
+        # a crawl's largest per-page state).
+        self._sources: dict[str, int] = {}
+        self._source_bits: dict[str, int] = {}
         self._listed_any: set[str] = set()
 
     @classmethod
@@ -293,11 +296,16 @@ class NewsSpider(SiteParser, scrapy.Spider):
         cross-check of sources."""
         # Requesting the canonical form drops tracking parameters before they reach the site
         # and lets Scrapy's dupefilter see one URL per article.
-        url = self.canonicalize(url)
+        canonical = self.canonicalize(url)
+        # A link already canonical stays the same string object: `_listed` and `_sources`
+        # then hold one copy of it for the run, not two.
+        url = url if canonical == url else canonical
         self._inc("newscrawl/articles/discovered")
         if via:
             self._inc(f"newscrawl/links/from/{via}")
-            self._sources.setdefault(url, set()).add(via.removesuffix("-fallback"))
+            kind = via.removesuffix("-fallback")
+            bit = self._source_bits.setdefault(kind, 1 << len(self._source_bits))
+            self._sources[url] = self._sources.get(url, 0) | bit
             meta["newscrawl_via"] = via
         if self.article_query:
             url += ("&" if "?" in url else "?") + self.article_query
@@ -505,10 +513,11 @@ class NewsSpider(SiteParser, scrapy.Spider):
     def closed(self, reason: str) -> None:
         """Links only one discovery source knew, per source: when one source stops giving
         links while another still does, the report can say which."""
+        kinds = {bit: kind for kind, bit in self._source_bits.items()}
         only: dict[str, int] = {}
-        for sources in self._sources.values():
-            if len(sources) == 1:
-                kind = next(iter(sources))
+        for bits in self._sources.values():
+            kind = kinds.get(bits)  # a single bit: one source gave the link
+            if kind is not None:
                 only[kind] = only.get(kind, 0) + 1
         for kind, count in only.items():
             self._inc(f"newscrawl/links/only/{kind}", count)
