@@ -48,6 +48,7 @@ from newscrawl.pipelines.dedupe import DryRun, Duplicate, attach_signature
 from newscrawl.reextract import Comparison, Replay
 from newscrawl.spiders.base import ARTICLE, NewsSpider
 from newscrawl.stories import SignatureSpec
+from newscrawl.workers import forkserver_pool, watch_parent
 
 logger = logging.getLogger(__name__)
 
@@ -154,39 +155,13 @@ def extract_in_worker(site: str, source: str, replay_pointer: dict[str, Any],
 def _start_worker(main: int, spec: SignatureSpec | None) -> None:
     global _WORKER_SPEC
     _WORKER_SPEC = spec
-    _watch_parent(main)
-
-
-def _watch_parent(main: int) -> None:
-    """In a worker: exit as soon as the re-extraction process is gone (killed with -9 it
-    cannot say so), instead of waiting forever for work that will not come."""
-    import threading
-
-    server = os.getppid()  # the fork server, which ends with the main process
-
-    def alive(pid: int) -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-
-    def watch() -> None:
-        while os.getppid() == server and alive(main):
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
+    watch_parent(main)
 
 
 def worker_pool(workers: int, spec: SignatureSpec | None = None) -> ProcessPoolExecutor:
-    """Workers started by a fork server: they inherit none of this process's open files (a
-    forked worker would keep the run lock and the ledger open after this process died).
-    `spec`: how the story index makes signatures (None: the workers make none)."""
-    import multiprocessing
-
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=_start_worker, initargs=(os.getpid(), spec))
+    """Workers started by a fork server (see :mod:`newscrawl.workers`). `spec`: how the story
+    index makes signatures (None: the workers make none)."""
+    return forkserver_pool(workers, _start_worker, (os.getpid(), spec))
 
 
 # With NEWSCRAWL_REEXTRACT_WORKERS 0, runs of fewer pages than this extract in the crawl process:

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -1137,6 +1138,70 @@ def test_a_batch_whose_signing_fails_midway_writes_nothing(path, monkeypatch):
         monkeypatch.setattr(stories.SignatureSpec, "values_many", made)
         assert len(index.assign_many([(r, body, None) for r, body in corpus])) == len(corpus)
         assert len(led.story_members(r for r, _ in corpus)) == len(corpus)
+
+
+@pytest.fixture
+def signing_worker(monkeypatch):
+    """Long batches signed in the worker process from 100 records on; the worker is ended
+    afterwards, so no test leaves one running."""
+    monkeypatch.setattr(stories, "_PROCESS_FROM", 100)
+    monkeypatch.setattr(stories, "_SIGN_BATCH", 37)  # 360 records: ten parts
+    yield
+    if stories._signing_pool is not None:
+        stories._signing_pool.shutdown(cancel_futures=True)
+        stories._signing_pool = None
+
+
+def test_a_long_batch_signed_in_a_worker_process_gets_the_golden_clusters(path, signing_worker):
+    corpus = golden_corpus()
+    with SqliteLedger(path) as led:
+        matches = StoryIndex(led).assign_many([(r, body, None) for r, body in corpus])
+    assert stories._signing_pool is not None  # the worker signed, and stays for the next batch
+    joins = {r: (m.duplicate_of, m.similarity)
+             for (r, _), m in zip(corpus, matches, strict=True) if m.duplicate_of is not None}
+    assert joins == GOLDEN_JOINS_POLY64
+
+
+def test_a_body_the_worker_cannot_sign_fails_the_whole_batch(path, signing_worker):
+    """The worker's error reaches the caller and the parts already matched roll back."""
+    corpus = golden_corpus()
+    records = [(r, body, None) for r, body in corpus]
+    records[100] = (records[100][0], b"not text", None)  # the third part
+    with SqliteLedger(path) as led:
+        with pytest.raises(AttributeError):
+            StoryIndex(led).assign_many(records)
+        assert led.story_members(r for r, _ in corpus) == {}
+
+
+def test_a_killed_signing_worker_is_replaced_and_the_batch_completes(path, signing_worker,
+                                                                     monkeypatch, caplog):
+    """A worker killed between two batches: the next batch signs in this process instead and
+    matches exactly as a batch signed in a thread does; the one after starts a new worker."""
+    corpus = golden_corpus()
+    warm = [(f"warm:{i}", body, None) for i, (_, body) in enumerate(corpus)]
+    batch = [(r, body, None) for r, body in corpus]
+
+    def matches(ledger_path: Path, kill: bool) -> list:
+        with SqliteLedger(ledger_path) as led:
+            index = StoryIndex(led)
+            index.assign_many(warm)
+            if kill:
+                pool = stories._signing_pool
+                for process in list(pool._processes.values()):
+                    os.kill(process.pid, signal.SIGKILL)
+                    process.join(10)
+            return [(m.story_id, m.duplicate_of, m.similarity) for m in index.assign_many(batch)]
+
+    got = matches(path, kill=True)
+    assert "signing worker lost" in caplog.text
+    assert stories._signing_pool is None
+    monkeypatch.setattr(stories, "_PROCESS_FROM", 10**9)  # the reference: a thread signs
+    assert got == matches(path.with_name("thread.sqlite3"), kill=False)
+    assert sum(duplicate is not None for _, duplicate, _ in got) > len(corpus) // 2
+    monkeypatch.setattr(stories, "_PROCESS_FROM", 100)
+    with SqliteLedger(path.with_name("again.sqlite3")) as led:
+        StoryIndex(led).assign_many(warm)
+    assert stories._signing_pool is not None
 
 
 @pytest.mark.parametrize("limit", [8, 65_536])
