@@ -884,8 +884,9 @@ class StoryIndex:
         backfill or a rebuild should use. ``values``: the bodies' signatures, when made.
 
         A long batch is taken ``_SIGN_BATCH`` records at a time, the signatures of the next
-        part made in a thread while this part is matched and written: numpy releases the GIL
-        while it hashes and permutes, so the signatures use a second core.
+        part made while this part is matched and written: in a worker process from
+        ``_PROCESS_FROM`` records on (see :class:`_Signer`), else in a thread, so the signatures
+        use a second core.
         """
         if values is not None:
             if len(values) != len(records):
