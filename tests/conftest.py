@@ -230,6 +230,14 @@ def _preload() -> None:
     _PRELOADED = True
 
 
+def _runs_a_fork_server() -> bool:
+    """Whether this process has started multiprocessing's fork server (the story index's
+    signing worker does): a forked command would inherit it as its own, though it is not the
+    command's child, and its worker pools could not start (ECHILD)."""
+    forkserver = sys.modules.get("multiprocessing.forkserver")
+    return forkserver is not None and forkserver._forkserver._forkserver_pid is not None
+
+
 def _can_fork(cwd: Path, env: dict[str, str]) -> bool:
     return (
         hasattr(os, "fork")
@@ -238,6 +246,7 @@ def _can_fork(cwd: Path, env: dict[str, str]) -> bool:
         and env.get("PYTHONPATH", "") == os.environ.get("PYTHONPATH", "")
         # A child must install Scrapy's reactor itself.
         and "twisted.internet.reactor" not in sys.modules
+        and not _runs_a_fork_server()
     )
 
 
