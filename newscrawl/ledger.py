@@ -261,8 +261,9 @@ def _unpack_keys(blob: bytes) -> tuple[int, ...]:
 
 
 class _Run:
-    """Sorted band keys (int64) of some pending members, and whose each is: the member's number
-    less ``base``, as uint32 (12 bytes a key, not 16: a member's 42 keys take 504 bytes)."""
+    """Sorted band keys (int64) of some pending members and, for each key, its member: the
+    member's number less ``base``, as uint32 (12 bytes a key, not 16: a member's 42 keys take
+    504 bytes)."""
 
     __slots__ = ("base", "keys", "owners")
 
@@ -288,11 +289,8 @@ class _Run:
         if shift < 0 or shift + int(other.owners.max(initial=0)) >= 2**32:
             return None
         at = np.searchsorted(self.keys, other.keys, side="right")
-        run = _Run.__new__(_Run)
-        run.base = self.base
-        run.keys = np.insert(self.keys, at, other.keys)
-        run.owners = np.insert(self.owners, at, other.owners + np.uint32(shift))
-        return run
+        return self._like(np.insert(self.keys, at, other.keys),
+                          np.insert(self.owners, at, other.owners + np.uint32(shift)))
 
     def members(self, rows: slice | Any) -> list[int]:
         """The member numbers at these positions of the run."""
@@ -309,8 +307,12 @@ class _Run:
         kept = self.owners > np.int64(member - self.base)
         if not kept.any():
             return None
+        return self._like(self.keys[kept], self.owners[kept])
+
+    def _like(self, keys: Any, owners: Any) -> _Run:
+        """A run of these sorted keys and owners, numbered from this run's base."""
         run = _Run.__new__(_Run)
-        run.base, run.keys, run.owners = self.base, self.keys[kept], self.owners[kept]
+        run.base, run.keys, run.owners = self.base, keys, owners
         return run
 
     @property
