@@ -1034,10 +1034,10 @@ class StoryIndex:
         for chunk in _chunks(records, batch_size):
             with self.ledger.batch():
                 known = self.ledger.story_members(rec["id"] for rec in chunk if rec.get("id"))
-                # Runs of records that keep their story (a bulk insert) and of records to
-                # assign (a batch), written in store order: each record is matched against
-                # every record before it, as in a crawl.
-                keeping: list[tuple[NewStoryMember, list[int]]] = []
+                # Runs of records that keep their story (signed together, one bulk insert) and
+                # of records to assign (a batch), written in store order: each record is
+                # matched against every record before it, as in a crawl.
+                keeping: list[tuple[dict[str, Any], bool]] = []  # (record, signed)
                 assigning: list[tuple[str, str, str | None]] = []
                 queued: set[str] = set()
                 for rec in chunk:
@@ -1047,7 +1047,7 @@ class StoryIndex:
                     queued.add(record_id)
                     body = rec.get("body") or ""
                     if not rec.get("story_id"):
-                        added += self.ledger.add_story_members(keeping)
+                        added += self._keep(keeping)
                         keeping = []
                         assigning.append((record_id, body, rec.get("published_at")))
                         continue
@@ -1057,16 +1057,30 @@ class StoryIndex:
                     stored = parse_iso(rec.get("crawled_at"))
                     old = matchable_since is not None and stored is not None and (
                         stored < matchable_since)
-                    values = None if old else self.signature_values(body)
-                    member = NewStoryMember(
-                        record_id, rec["story_id"], rec.get("duplicate_of"), None,
-                        rec.get("published_at"), None if values is None else values.tobytes(),
-                    )
-                    keeping.append((member, [] if values is None else self.band_keys(values)))
-                added += self.ledger.add_story_members(keeping)
+                    keeping.append((rec, not old))
+                added += self._keep(keeping)
                 if assigning:
                     added += len(self.assign_many(assigning))
         return added
+
+    def _keep(self, keeping: list[tuple[dict[str, Any], bool]]) -> int:
+        """Insert store records that keep their story (and ``duplicate_of``), the ``signed``
+        ones with their signatures and band keys, all made at once; how many were added."""
+        if not keeping:
+            return 0
+        signed = [rec for rec, sign in keeping if sign]
+        made = dict(zip((id(rec) for rec in signed),
+                        self._spec.values_many([rec.get("body") or "" for rec in signed]),
+                        strict=True))
+        values = [made.get(id(rec)) for rec, _sign in keeping]
+        keys = self._band_keys_of(values)
+        members = [
+            (NewStoryMember(rec["id"], rec["story_id"], rec.get("duplicate_of"), None,
+                            rec.get("published_at"),
+                            None if value is None else value.tobytes()), member_keys)
+            for (rec, _sign), value, member_keys in zip(keeping, values, keys, strict=True)
+        ]
+        return self.ledger.add_story_members(members)
 
     def prune(self, assigned_before: datetime) -> int:
         """Stop matching against records assigned before ``assigned_before``; frees their band
