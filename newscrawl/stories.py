@@ -659,12 +659,6 @@ _PROCESS_FROM = 2000
 _signing_pool: ProcessPoolExecutor | None = None
 
 
-def _start_signer(main: int) -> None:
-    from newscrawl.workers import watch_parent
-
-    watch_parent(main)
-
-
 class _Signer:
     """Signs the parts of one long batch beside the matching: in the worker process when it
     pays (``_PROCESS_FROM``, more than one core), else in a thread. A worker that dies is
@@ -713,7 +707,7 @@ def _start_signing_pool() -> ProcessPoolExecutor:
     global _signing_pool
     from newscrawl.workers import forkserver_pool
 
-    _signing_pool = forkserver_pool(1, _start_signer, (os.getpid(),))
+    _signing_pool = forkserver_pool(1)  # the worker watches this process
     return _signing_pool
 
 
@@ -1068,11 +1062,9 @@ class StoryIndex:
         ones with their signatures and band keys, all made at once; how many were added."""
         if not keeping:
             return 0
-        signed = [rec for rec, sign in keeping if sign]
-        made = dict(zip((id(rec) for rec in signed),
-                        self._spec.values_many([rec.get("body") or "" for rec in signed]),
-                        strict=True))
-        values = [made.get(id(rec)) for rec, _sign in keeping]
+        made = iter(self._spec.values_many(
+            [rec.get("body") or "" for rec, sign in keeping if sign]))
+        values = [next(made) if sign else None for _rec, sign in keeping]
         keys = self._band_keys_of(values)
         members = [
             (NewStoryMember(rec["id"], rec["story_id"], rec.get("duplicate_of"), None,
