@@ -8,7 +8,7 @@ already in the story index, and the process RSS.
     python benchmarks/bench_dedupe.py --words 150-250          # short bodies, not news-length
     python benchmarks/bench_dedupe.py --batch 500              # StoryIndex.assign_many, 500 a call
     python benchmarks/bench_dedupe.py --hashfunc sha1_hash32   # an index made before poly64
-    python benchmarks/bench_dedupe.py --story-memory 32768     # NEWSCRAWL_STORY_MEMORY=32768
+    python benchmarks/bench_dedupe.py --story-memory 32768     # NEWSCRAWL_STORY_MEMORY=32768 (default 65,536)
 
 For each size a fresh ledger in a temporary directory is filled through the bulk path
 (``Ledger.add_story_members``, as ``StoryIndex.reconcile`` uses it) with that many synthetic
@@ -19,9 +19,9 @@ transaction each, as the dedupe pipeline calls it, or with ``--batch N`` through
 use it); only those calls are timed. Their bodies come from ``bench_ledger.synthetic_records``
 (300-1,500 words, or ``--words LO-HI``; every 10th an edited copy of one of the 2,000 before it,
 so copies must find their original's story among all the members). The assigns are not pruned
-as they go, so with ``--window 30000`` at the default ``NEWSCRAWL_STORY_MEMORY`` (32,768) the
-oldest quarter of the pending keys moves into ``story_bands`` once in 10,000 and later lookups
-ask both tiers.
+as they go: with ``--window 30000`` they make 40,000 pending members, which the default
+``NEWSCRAWL_STORY_MEMORY`` (65,536) holds; at ``--story-memory 32768`` the oldest 8,192 pending
+members move into ``story_bands`` once in the 10,000 and later lookups ask both tiers.
 
 ``--window N`` keeps signatures and band keys only for the newest N members, as
 ``StoryIndex.prune`` leaves the index when a crawl prunes to its window (30 days: ~27,000

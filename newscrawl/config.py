@@ -59,8 +59,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSCRAWL_REVISIT_EVERY_HOURS", 6.0, float, "… but each article at most this often"),
     Setting("NEWSCRAWL_STORY_WINDOW_DAYS", 30.0, float,
             "a new record is matched into stories against records stored within this many days"),
-    Setting("NEWSCRAWL_STORY_MEMORY", 32768, int,
-            "story-window records whose LSH keys a process keeps in memory (~0.6 KB each, only "
+    Setting("NEWSCRAWL_STORY_MEMORY", 65536, int,
+            "story-window records whose LSH keys a process keeps in memory (~0.3 KB each, only "
             "as many as the window holds; past it the oldest are looked up in the ledger, and "
             "story matching is up to 2.7x slower)"),
     Setting("NEWSCRAWL_MIN_WORDS", 40, int, "bodies shorter than this are flagged `short_body`"),

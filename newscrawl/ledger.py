@@ -61,16 +61,19 @@ Story index in two tiers: a record's 42 LSH band keys are random, so writing the
 ``story_bands`` dirties ~42 B-tree pages that its commit writes to the WAL (and a checkpoint
 writes again): most of an ``assign()``'s time. A new member's keys therefore go into
 ``story_pending`` (one row each, appended, also for members written in bulk). Each connection
-keeps that tier in memory as sorted numpy runs (12 bytes a key: ~15 MB for a 30-day window of
-30,000 records), read incrementally (rows past the newest it has seen, inside the lookup's
-transaction; rows it wrote itself go straight in) and reloaded when another process moved or
-pruned them (the ``story_pending_generation`` meta value changes), so every process sees every
-member. Only when the pending members span ``pending_limit`` (``NEWSCRAWL_STORY_MEMORY``, 32,768
-by default) does the oldest quarter of them move into ``story_bands``, in one sorted pass that
-touches each page once; this connection then drops them from its copy, others read theirs
-again. A limit above the story window's size (~27,000 records for 1,000,000 over three years)
-keeps every lookup in memory and saves the moves: up to ~2.7x faster batch assignment. The
-copy holds only what the table holds: a small window costs little memory whatever the limit.
+keeps that tier in memory as sorted numpy runs: a 32-bit fingerprint of each key and a 16-bit
+member number, 6 bytes a key (~7.6 MB for a 30-day window of 30,000 records); a member found
+by fingerprint is checked against its exact keys in ``story_pending``. The copy is read
+incrementally (rows past the newest it has seen, inside the lookup's transaction; rows it wrote
+itself go straight in) and reloaded when another process moved or pruned them (the
+``story_pending_generation`` meta value changes), so every process sees every member. Only
+when the pending members span ``pending_limit`` (``NEWSCRAWL_STORY_MEMORY``, 65,536 by
+default) do the oldest of them (a quarter, at most 8,192) move into ``story_bands``, in one
+sorted pass that touches each page once; this connection then drops them from its copy, others
+read theirs again. A limit above the story window's size (~27,000 records for 1,000,000 over
+three years) plus a run's records keeps every lookup in memory and saves the moves (~1.4x
+faster batch assignment than overflowing at 32,768). The copy holds only what the table holds:
+a small window costs little memory whatever the limit.
 Lookups ask both tiers; a member's keys are in one tier or the other.
 
 :class:`SqliteLedger` implements the :class:`newscrawl.ledger_protocol.Ledger` protocol; the
@@ -86,7 +89,7 @@ import hashlib
 import logging
 import sqlite3
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from itertools import islice
@@ -128,6 +131,8 @@ __all__ = [
 SCHEMA_VERSION = 2
 # Story members whose band keys each connection keeps in memory (NEWSCRAWL_STORY_MEMORY).
 PENDING_LIMIT: int = default("NEWSCRAWL_STORY_MEMORY")
+# Members a move takes at most: the write lock is held ~0.5 s for them.
+MOVE_MEMBERS = 8192
 # A StoryMember's fields, in order.
 _MEMBER_COLUMNS = "id, record_id, story_id, duplicate_of, similarity, published_at, signature"
 logger = logging.getLogger(__name__)
@@ -260,37 +265,68 @@ def _unpack_keys(blob: bytes) -> tuple[int, ...]:
     return struct.unpack(f"<{len(blob) // 8}q", blob)
 
 
+def _owner_type(span: int) -> Any:
+    """The narrowest type that numbers members ``span`` apart from a run's first."""
+    import numpy as np
+
+    if span < 2**16:
+        return np.uint16
+    return np.uint32 if span < 2**32 else np.int64
+
+
+def _fingerprints(keys: Any) -> Any:
+    """A band key's low 32 bits (keys are 64-bit hashes, so uniform): what a run keeps."""
+    import numpy as np
+
+    return np.asarray(keys, dtype=np.int64).astype(np.uint32)
+
+
+def _has_key(blob: bytes, needle: bytes) -> bool:
+    """Whether packed band keys ``blob`` hold the key packed as ``needle`` (at a key's start)."""
+    at = blob.find(needle)
+    while at % 8 and at >= 0:
+        at = blob.find(needle, at + 1)
+    return at >= 0
+
+
 class _Run:
-    """Sorted band keys (int64) of some pending members and, for each key, its member: the
-    member's number less ``base``, as uint32 (12 bytes a key, not 16: a member's 42 keys take
-    504 bytes)."""
+    """Some pending members' band keys as sorted 32-bit fingerprints (:func:`_fingerprints`)
+    and, for each, its member: the member's number less ``base``, in 16 bits while the run
+    spans fewer than 2**16 numbers (6 bytes a key, not 16: a member's 42 keys take 252 bytes).
+    A fingerprint may be shared by another key (about one lookup key in 1,600 meets one by
+    chance in a full tier), so :meth:`_PendingBands.holders` checks every member a run finds
+    against its exact keys."""
 
     __slots__ = ("base", "keys", "owners")
 
     def __init__(self, keys: Any, members: Any) -> None:
         import numpy as np
 
-        order = np.argsort(keys, kind="stable")
+        prints = _fingerprints(keys)
+        order = np.argsort(prints, kind="stable")
         self.base = int(members.min())
-        self.keys = keys[order].astype(np.int64, copy=False)
-        # Member numbers are SQLite row ids handed out one by one, so a run spans far fewer
-        # than 2**32 of them; a run that does not keeps them whole.
-        span_fits = int(members.max()) - self.base < 2**32
-        self.owners = (members[order] - self.base).astype(np.uint32 if span_fits else np.int64)
+        self.keys = prints[order]
+        # Member numbers are SQLite row ids handed out one by one, so a run of a few thousand
+        # members spans few more numbers than that; a run that does not gets wider owners.
+        self.owners = (members[order] - self.base).astype(
+            _owner_type(int(members.max()) - self.base))
 
     def merged(self, other: _Run) -> _Run | None:
         """This run with ``other``'s keys merged in order; ``None`` when their members do not
         fit one run's numbering."""
         import numpy as np
 
-        if self.owners.dtype != np.uint32 or other.owners.dtype != np.uint32:
-            return None
         shift = other.base - self.base
-        if shift < 0 or shift + int(other.owners.max(initial=0)) >= 2**32:
+        if shift < 0 or self.owners.dtype == np.int64 or other.owners.dtype == np.int64:
+            return None
+        kind = np.promote_types(
+            self.owners.dtype, _owner_type(shift + int(other.owners.max(initial=0))))
+        if kind == np.int64:
             return None
         at = np.searchsorted(self.keys, other.keys, side="right")
         return self._like(np.insert(self.keys, at, other.keys),
-                          np.insert(self.owners, at, other.owners + np.uint32(shift)))
+                          np.insert(self.owners.astype(kind, copy=False), at,
+                                    other.owners.astype(kind) + kind.type(shift)))
 
     def members(self, rows: slice | Any) -> list[int]:
         """The member numbers at these positions of the run."""
@@ -324,15 +360,15 @@ class _PendingBands:
     """One connection's copy of ``story_pending``: which pending members have a band key.
 
     Bounded by the ledger's ``pending_limit`` members (the table never holds more). Most of it
-    is sorted numpy runs (:class:`_Run`: 12 bytes a key, ~15 MB for 30,000 members), searched
+    is sorted numpy runs (:class:`_Run`: 6 bytes a key, ~7.6 MB for 30,000 members), searched
     with ``searchsorted``. New rows are merged into the last run until it holds
     ``run_members`` members; then it is closed and a new one begun. So no array is ever larger
-    than a run (~2 MB): a crawl does not keep allocating and freeing arrays the size of the
+    than a run (~1.4 MB): a crawl does not keep allocating and freeing arrays the size of the
     whole tier, which the C allocator would keep as heap and the process's RSS would grow by.
     Rows read one or a few at a time wait in dicts until there are ``merge_at`` members."""
 
     merge_at = 1024
-    run_members = 4096
+    run_members = 8192
 
     def __init__(self) -> None:
         self.reset(None)
@@ -409,25 +445,40 @@ class _PendingBands:
         """The runs' size (the dicts of the newest rows not counted)."""
         return sum(run.nbytes for run in self.runs)
 
-    def holders(self, keys: Sequence[int]) -> dict[int, list[int]]:
-        """The pending members that have each of ``keys`` (only keys some member has)."""
+    def holders(
+        self, keys: Sequence[int], blobs_of: Callable[[list[int]], Iterable[tuple[int, bytes]]]
+    ) -> dict[int, list[int]]:
+        """The pending members that have each of ``keys`` (only keys some member has).
+
+        ``blobs_of(members)`` gives those members' ``story_pending`` rows (member, packed
+        keys): the runs find members by fingerprint, and a member is kept for a key only if
+        its row has that very key."""
         found: dict[int, list[int]] = {}
         if self.runs and len(keys):
             import numpy as np
 
-            if len(keys) > 64:  # a batch's keys: sorted, the searches walk memory in order
-                wanted = np.unique(np.asarray(keys, dtype=np.int64))
-            else:  # one record's: a few numpy calls per run are the cost, so no sort
-                wanted = np.asarray(list(dict.fromkeys(keys)), dtype=np.int64)
+            asked = np.asarray(list(dict.fromkeys(keys)), dtype=np.int64)
+            prints = _fingerprints(asked)
+            if len(asked) > 64:  # a batch's keys: sorted, the searches walk memory in order
+                order = np.argsort(prints, kind="stable")
+                asked, prints = asked[order], prints[order]
+            maybe: list[tuple[int, list[int]]] = []  # (key, members with its fingerprint)
             for run in self.runs:
-                run_keys = run.keys
-                low = np.searchsorted(run_keys, wanted)
-                hits = np.flatnonzero(run_keys[np.minimum(low, len(run_keys) - 1)] == wanted)
-                for at, key in zip(low[hits].tolist(), wanted[hits].tolist(), strict=True):
+                run_keys, base = run.keys, run.base
+                low = np.searchsorted(run_keys, prints)
+                hits = np.flatnonzero(run_keys[np.minimum(low, len(run_keys) - 1)] == prints)
+                for at, key in zip(low[hits].tolist(), asked[hits].tolist(), strict=True):
                     stop = at + 1
-                    while stop < len(run_keys) and run_keys[stop] == key:
+                    while stop < len(run_keys) and run_keys[stop] == run_keys[at]:
                         stop += 1
-                    found.setdefault(key, []).extend(run.members(slice(at, stop)))
+                    maybe.append((key, [base + owner for owner in run.owners[at:stop].tolist()]))
+            if maybe:
+                blobs = dict(blobs_of(sorted({m for _key, members in maybe for m in members})))
+                for key, members in maybe:
+                    needle = key.to_bytes(8, "little", signed=True)
+                    have = [m for m in members if _has_key(blobs.get(m, b""), needle)]
+                    if have:
+                        found.setdefault(key, []).extend(have)
         if self.first:
             first, more = self.first, self.more
             for key in set(keys):
@@ -436,9 +487,12 @@ class _PendingBands:
                     found.setdefault(key, []).extend((member, *more.get(key, ())))
         return found
 
-    def count_shared(self, keys: Sequence[int], shared: dict[int, int]) -> None:
+    def count_shared(
+        self, keys: Sequence[int], shared: dict[int, int],
+        blobs_of: Callable[[list[int]], Iterable[tuple[int, bytes]]],
+    ) -> None:
         """Add to ``shared`` (member -> keys in common) the pending members' counts."""
-        for members in self.holders(keys).values():
+        for members in self.holders(keys, blobs_of).values():
             for member in members:
                 shared[member] = shared.get(member, 0) + 1
 
@@ -751,7 +805,7 @@ class SqliteLedger(LedgerBase):
                 "GROUP BY member ORDER BY shared DESC, member DESC LIMIT ?",
                 (*band_keys, limit),
             ).fetchall())
-            self._pending.count_shared(band_keys, shared)
+            self._pending.count_shared(band_keys, shared, self._pending_rows)
             if not shared:
                 return []
             top = sorted(shared, key=lambda m: (shared[m], m), reverse=True)[:limit]
@@ -787,7 +841,8 @@ class SqliteLedger(LedgerBase):
         with self._lock, self._reading():
             conn = self.conn
             self._refresh_pending()
-            holders = self._pending.holders(every_key)  # a member is in one tier only
+            # a member is in one tier only
+            holders = self._pending.holders(every_key, self._pending_rows)
             # story_bands is empty while the story window fits in story_pending.
             if conn.execute("SELECT EXISTS (SELECT 1 FROM story_bands)").fetchone()[0]:
                 for chunk in _chunks(sorted(set(every_key)), self._max_variables):
@@ -813,6 +868,15 @@ class SqliteLedger(LedgerBase):
                 ):
                     rows[row[0]] = StoryMember(*row)
         return [[rows[m] for m in top if m in rows] for top in tops]
+
+    def _pending_rows(self, members: list[int]) -> Iterator[tuple[int, bytes]]:
+        """These members' story_pending rows (member, packed band keys)."""
+        for chunk in _chunks(members, self._max_variables):
+            yield from self.conn.execute(
+                "SELECT member, band_keys FROM story_pending "
+                f"WHERE member IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
 
     def _refresh_pending(self) -> None:
         """Bring this connection's copy of story_pending up to date (caller holds the lock)."""
@@ -870,15 +934,15 @@ class SqliteLedger(LedgerBase):
             pending.add_rows(rows)
 
     def _move_pending(self) -> None:
-        """Move the oldest quarter of the pending members' band keys into story_bands (inside
-        a write): ~0.5 s at the default limit; moving all of them held the write lock 4-5 s at
-        65,536 members."""
+        """Move the oldest quarter of the pending members' band keys (at most ``MOVE_MEMBERS``)
+        into story_bands (inside a write): ~0.5 s for 8,192; moving all of them held the write
+        lock 4-5 s at 65,536 members."""
         import numpy as np  # only here: tools that never move keys do not load it
 
         conn = self.conn
         rows = conn.execute(
             "SELECT member, band_keys FROM story_pending ORDER BY member LIMIT ?",
-            (max(1, self.pending_limit // 4),),
+            (max(1, min(self.pending_limit // 4, MOVE_MEMBERS)),),
         ).fetchall()
         keys = np.frombuffer(b"".join(blob for _member, blob in rows), dtype="<i8")
         members = np.repeat(

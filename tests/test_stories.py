@@ -1060,6 +1060,10 @@ def test_the_pending_copy_finds_every_member_of_a_key_in_its_runs_and_dicts():
     pool = [rng.getrandbits(63) - 2**62 for _ in range(3000)]  # few keys: many shared
     copy, rows = _PendingBands(), []
     copy.merge_at, copy.run_members = 40, 150
+
+    def blobs_of(members):
+        return [row for row in rows if row[0] in set(members)]
+
     member, most_runs, in_dicts = 0, 0, 0
     for size in [1, 3, 70, 1, 1, 200, 2, 64, 5, 1, 300, 7] * 3:
         batch = []
@@ -1073,7 +1077,7 @@ def test_the_pending_copy_finds_every_member_of_a_key_in_its_runs_and_dicts():
         for owner, blob in rows:
             for key in set(np.frombuffer(blob, dtype="<i8").tolist()) & set(asked):
                 expected.setdefault(key, []).append(owner)
-        found = copy.holders(asked)
+        found = copy.holders(asked, blobs_of)
         assert {k: sorted(v) for k, v in found.items()} == expected
         most_runs, in_dicts = max(most_runs, len(copy.runs)), max(in_dicts, len(copy.recent))
     assert most_runs > 1 and in_dicts > 0  # both kinds of storage were asked
@@ -1081,8 +1085,9 @@ def test_the_pending_copy_finds_every_member_of_a_key_in_its_runs_and_dicts():
 
 
 def test_the_pending_copy_keeps_member_numbers_far_apart_exact():
-    """Runs number their members from a base in 32 bits; members 2**32 or more apart (row ids
-    an import could leave) are kept whole, found, and dropped as the others are."""
+    """Runs number their members from a base in 16 bits; members 2**16 or 2**32 or more apart
+    (row ids other writers or an import could leave) get wider numbers, and are found and
+    dropped as the others are."""
     from newscrawl.ledger import _pack_keys, _PendingBands
 
     copy = _PendingBands()
@@ -1090,18 +1095,41 @@ def test_the_pending_copy_keeps_member_numbers_far_apart_exact():
     batches = [
         [(m, _pack_keys([m % 7, 100 + m])) for m in range(1, 81)] + [(far - 3, _pack_keys([3]))],
         [(m, _pack_keys([m % 7, 100 + m])) for m in range(far, far + 70)],
+        [(m, _pack_keys([3, 100 + m])) for m in range(far + 70, far + 2**17, 2000)],
         [(1 + 2 * far, _pack_keys([3, 1]))] * 64,
     ]
+    rows = dict(row for batch in batches for row in batch)
+
+    def blobs_of(members):
+        return [(m, rows[m]) for m in members]
+
     for batch in batches:
         copy.add_rows(batch)
-    expected = sorted({m for batch in batches for m, blob in batch
-                       if 3 in np.frombuffer(blob, dtype="<i8")})
-    assert sorted(set(copy.holders([3])[3])) == expected
-    assert copy.runs[0].owners.dtype == np.int64  # one run spans more than 32 bits
-    assert copy.holders([100 + far + 1]) == {100 + far + 1: [far + 1]}
+    expected = sorted({m for m, blob in rows.items() if 3 in np.frombuffer(blob, dtype="<i8")})
+    assert sorted(set(copy.holders([3], blobs_of)[3])) == expected
+    assert [run.owners.dtype for run in copy.runs] == [np.int64, np.uint32, np.uint16]
+    # 100 + far + 1 and 106 share their low 32 bits, the runs' fingerprint
+    assert copy.holders([100 + far + 1], blobs_of) == {100 + far + 1: [far + 1]}
+    assert copy.holders([106], blobs_of) == {106: [6]}
     copy.drop_through(far + 10, "2")
     assert min(copy.member_numbers()) == far + 11
-    assert sorted(set(copy.holders([3])[3])) == [m for m in expected if m > far + 10]
+    assert sorted(set(copy.holders([3], blobs_of)[3])) == [m for m in expected if m > far + 10]
+
+
+def test_band_keys_that_share_a_fingerprint_are_told_apart(path):
+    """The pending tier keeps 32 bits of each band key; records whose keys agree only in those
+    bits are not candidates of each other, one lookup or a batch, before and after a move."""
+    with SqliteLedger(path, pending_limit=400) as led:
+        led._pending.merge_at = 1
+        members = [(NewStoryMember(f"r{i}", f"s{i}", None, None, None, b"x"),
+                    [i * 1000 + b for b in range(42)]) for i in range(300)]
+        led.add_story_members(members)
+        assert led._pending.runs  # in the sorted runs, not the dicts
+        twin = [key + 2**32 for key in members[7][1]]  # same low 32 bits, other keys
+        assert led.story_candidates(twin) == []
+        assert led.story_candidates_many([twin, members[7][1][:5]]) == [
+            [], led.story_candidates(members[7][1][:5])]
+        assert [c.record_id for c in led.story_candidates(members[7][1][:5] + twin[5:])] == ["r7"]
 
 
 def test_a_long_batch_signed_part_by_part_in_a_thread_gets_the_golden_clusters(
