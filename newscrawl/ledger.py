@@ -303,7 +303,7 @@ class _Run:
         import numpy as np
 
         prints = _fingerprints(keys)
-        order = np.argsort(prints, kind="stable")
+        order = np.argsort(prints)  # equal fingerprints: any order
         self.base = int(members.min())
         self.keys = prints[order]
         # Member numbers are SQLite row ids handed out one by one, so a run of a few thousand
@@ -460,7 +460,7 @@ class _PendingBands:
             asked = np.asarray(list(dict.fromkeys(keys)), dtype=np.int64)
             prints = _fingerprints(asked)
             if len(asked) > 64:  # a batch's keys: sorted, the searches walk memory in order
-                order = np.argsort(prints, kind="stable")
+                order = np.argsort(prints)
                 asked, prints = asked[order], prints[order]
             maybe: list[tuple[int, list[int]]] = []  # (key, members with its fingerprint)
             for run in self.runs:
