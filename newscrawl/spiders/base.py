@@ -61,6 +61,13 @@ FEED = "feed"
 SITEMAP = "sitemap"
 
 
+def _link_key(url: str) -> int:
+    """A link as the run's per-link state keeps it. ``hash()`` is 64 bits and cached in the
+    string; two of a run's ~10**5 links share one with odds of ~10**-9 (a link then counts as
+    listed before), and nothing keyed by it outlives the process."""
+    return hash(url)
+
+
 def parse_day(value: str | None, name: str) -> date | None:
     if not value:
         return None
@@ -200,14 +207,15 @@ class NewsSpider(SiteParser, scrapy.Spider):
             except UrlListError as exc:
                 raise ValueError(f"urls: {exc}") from None
             self.url_list = list(entries_for(entries, self.name, self.is_article_url))
+        # Per-link state for the whole run, a crawl's largest per-page memory, so links are
+        # kept as `_link_key`s (an int, ~60 bytes a link with its slot, not ~190 for the URL).
         # Links listed in this run; bounded by one run's listing pages.
-        self._listed: set[str] = set()
+        self._listed: set[int] = set()
         # Which discovery sources gave each article link this run (for the cross-check): one
-        # bit per source (`_source_bits`) in a small int, not a set per link (216 bytes each,
-        # a crawl's largest per-page state).
-        self._sources: dict[str, int] = {}
+        # bit per source (`_source_bits`) in a small int, not a set per link (216 bytes each).
+        self._sources: dict[int, int] = {}
         self._source_bits: dict[str, int] = {}
-        self._listed_any: set[str] = set()
+        self._listed_any: set[int] = set()
 
     @classmethod
     def check_arguments(cls, arguments: dict[str, Any]) -> None:
@@ -296,16 +304,14 @@ class NewsSpider(SiteParser, scrapy.Spider):
         cross-check of sources."""
         # Requesting the canonical form drops tracking parameters before they reach the site
         # and lets Scrapy's dupefilter see one URL per article.
-        canonical = self.canonicalize(url)
-        # A link already canonical stays the same string object: `_listed` and `_sources`
-        # then hold one copy of it for the run, not two.
-        url = url if canonical == url else canonical
+        url = self.canonicalize(url)
         self._inc("newscrawl/articles/discovered")
         if via:
             self._inc(f"newscrawl/links/from/{via}")
             kind = via.removesuffix("-fallback")
             bit = self._source_bits.setdefault(kind, 1 << len(self._source_bits))
-            self._sources[url] = self._sources.get(url, 0) | bit
+            key = _link_key(url)
+            self._sources[key] = self._sources.get(key, 0) | bit
             meta["newscrawl_via"] = via
         if self.article_query:
             url += ("&" if "?" in url else "?") + self.article_query
@@ -404,8 +410,8 @@ class NewsSpider(SiteParser, scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         found, fallback = self._article_links(response)
-        links = [url for url in found if url not in self._listed]
-        self._listed.update(links)
+        links = [url for url in found if _link_key(url) not in self._listed]
+        self._listed.update(map(_link_key, links))
         self._inc("newscrawl/links/listed", len(links))
         via = "date-index" if "day" in response.meta else "listing"
         if fallback:
@@ -416,7 +422,7 @@ class NewsSpider(SiteParser, scrapy.Spider):
         if "day" in response.meta or self.listing_all_channels:
             # A date index may list every channel: a page without a story of this section is
             # not the end of the day, one without any new story is.
-            stories = self._any_channel_links(response) - self._listed_any
+            stories = set(map(_link_key, self._any_channel_links(response))) - self._listed_any
             self._listed_any |= stories
             if not stories:
                 return
