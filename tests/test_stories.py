@@ -859,17 +859,23 @@ def test_bulk_insert_numbers_in_order_and_skips_members_already_there(index):
     assert index.assign("tribunnews:1", THIRD_COPY).story_id == "s1"
 
 
-def _sqlite_pair(path: Path, limit: int) -> tuple[StoryIndex, StoryIndex]:
-    return StoryIndex(SqliteLedger(path, pending_limit=limit)), StoryIndex(
+def _sqlite_pair(path: Path, limit: int, merge_at: int | None = None
+                 ) -> tuple[StoryIndex, StoryIndex]:
+    pair = StoryIndex(SqliteLedger(path, pending_limit=limit)), StoryIndex(
         SqliteLedger(path, pending_limit=limit)
     )
+    if merge_at is not None:  # the copies keep rows in sorted runs from this many members
+        for index in pair:
+            index.ledger._pending.merge_at = merge_at
+    return pair
 
 
-@pytest.mark.parametrize("limit", [1, 2, 4096])
-def test_two_connections_see_each_others_members_in_both_tiers(path, limit):
+@pytest.mark.parametrize(("limit", "merge_at"), [(1, None), (2, None), (4096, None), (4096, 1)])
+def test_two_connections_see_each_others_members_in_both_tiers(path, limit, merge_at):
     """Pending band keys are per-connection copies of story_pending: a member another
-    connection added, moved into story_bands or pruned is seen as such at the next lookup."""
-    a, b = _sqlite_pair(path, limit)
+    connection added, moved into story_bands or pruned is seen as such at the next lookup
+    (also when the copies keep them in sorted runs of fingerprints, ``merge_at`` 1)."""
+    a, b = _sqlite_pair(path, limit, merge_at)
     try:
         first = a.assign(ROOT, ORIGINAL)
         b.assign("cnbcindonesia:7", SAME_TOPIC)
