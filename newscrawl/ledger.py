@@ -799,12 +799,15 @@ class SqliteLedger(LedgerBase):
             self._refresh_pending()
             # A member's keys are in one tier or the other (moved in one transaction), so the
             # top ``limit`` of both are among story_bands' top ``limit`` and the pending ones.
-            shared: dict[int, int] = dict(conn.execute(
-                "SELECT member, COUNT(*) AS shared FROM story_bands "
-                f"WHERE band_key IN ({marks}) "
-                "GROUP BY member ORDER BY shared DESC, member DESC LIMIT ?",
-                (*band_keys, limit),
-            ).fetchall())
+            # story_bands is empty while the story window fits in story_pending.
+            shared: dict[int, int] = {}
+            if conn.execute("SELECT EXISTS (SELECT 1 FROM story_bands)").fetchone()[0]:
+                shared.update(conn.execute(
+                    "SELECT member, COUNT(*) AS shared FROM story_bands "
+                    f"WHERE band_key IN ({marks}) "
+                    "GROUP BY member ORDER BY shared DESC, member DESC LIMIT ?",
+                    (*band_keys, limit),
+                ).fetchall())
             self._pending.count_shared(band_keys, shared, self._pending_rows)
             if not shared:
                 return []
