@@ -351,10 +351,6 @@ class _Run:
         run.base, run.keys, run.owners = self.base, keys, owners
         return run
 
-    @property
-    def nbytes(self) -> int:
-        return int(self.keys.nbytes + self.owners.nbytes)
-
 
 class _PendingBands:
     """One connection's copy of ``story_pending``: which pending members have a band key.
@@ -440,10 +436,6 @@ class _PendingBands:
         """Every member this copy holds (for checks; a full scan)."""
         held = {m for run in self.runs for m in run.members(slice(None))}
         return held | {member for member, _blob in self.recent}
-
-    def nbytes(self) -> int:
-        """The runs' size (the dicts of the newest rows not counted)."""
-        return sum(run.nbytes for run in self.runs)
 
     def holders(
         self, keys: Sequence[int], blobs_of: Callable[[list[int]], Iterable[tuple[int, bytes]]]
